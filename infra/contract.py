@@ -40,13 +40,17 @@ OUTPUTS: tuple[OutputSpec, ...] = (
     OutputSpec("appAlbArn", "str", "ARN of the internal app ALB"),
     OutputSpec("appAlbDnsName", "str", "DNS name of the app ALB"),
     OutputSpec("appTargetGroupArns", "str_list", "target groups behind the app ALB"),
-    OutputSpec("cloudfrontDistributionId", "str", "CloudFront distribution in front of the web ALB"),
+    OutputSpec(
+        "cloudfrontDistributionId", "str", "CloudFront distribution in front of the web ALB"
+    ),
     OutputSpec("cloudfrontDomainName", "str", "domain name of that distribution"),
     OutputSpec("dbInstanceIdentifier", "str", "RDS instance identifier"),
     OutputSpec("dbEndpoint", "str", "RDS endpoint host name (no port)"),
     OutputSpec("dbPort", "int", "RDS port"),
     OutputSpec("dbName", "str", "name of the application database"),
-    OutputSpec("dbMasterUserSecretArn", "str", "Secrets Manager secret RDS manages for the master user"),
+    OutputSpec(
+        "dbMasterUserSecretArn", "str", "Secrets Manager secret RDS manages for the master user"
+    ),
     OutputSpec("alertsTopicArn", "str", "SNS topic every alarm notifies"),
     OutputSpec("backupBucketName", "str", "S3 bucket for Kubernetes exports and manual artefacts"),
     OutputSpec("backupKmsKeyArn", "str", "KMS key that encrypts the backup bucket"),
@@ -68,8 +72,11 @@ DB_MASTER_USERNAME = "commsec_admin"
 ALERTS_TOPIC_NAME = "commsec-alerts"
 NAMESPACE = "commsec"
 DEPLOYMENTS = ("frontend", "api-gateway", "trading-service")
-HPAS = {"frontend-hpa": "frontend", "trading-service-hpa": "trading-service",
-        "api-gateway-hpa": "api-gateway"}
+HPAS = {
+    "frontend-hpa": "frontend",
+    "trading-service-hpa": "trading-service",
+    "api-gateway-hpa": "api-gateway",
+}
 NODE_GROUP_MIN_FLOOR = 3
 NODE_GROUP_MAX_FLOOR = 10
 BACKUP_RETENTION_DAYS = 35

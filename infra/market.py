@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -101,7 +101,7 @@ def session_utc(day: date) -> tuple[datetime, datetime]:
     close = EARLY_CLOSE if (day.month, day.day) in ((12, 24), (12, 31)) else CLOSE
     opening = datetime.combine(day, OPEN, tzinfo=SYDNEY)
     closing = datetime.combine(day, close, tzinfo=SYDNEY)
-    return opening.astimezone(timezone.utc), closing.astimezone(timezone.utc)
+    return opening.astimezone(UTC), closing.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def market_status(now: datetime) -> MarketStatus:
         why = holiday_name(today) or local.strftime("%A")
         return MarketStatus("closed", local, f"ASX closed: {why}", _next_open(today))
     opening, closing = session_utc(today)
-    instant = now.astimezone(timezone.utc)
+    instant = now.astimezone(UTC)
     if instant < opening:
         return MarketStatus("pre-open", local, "before the 10:00 open", opening)
     if instant < closing:
@@ -177,7 +177,7 @@ def _split_week(start: int, end: int) -> list[Window]:
 
 def sydney_utc_offsets(year: int | None = None) -> tuple[int, ...]:
     """The distinct UTC offsets (in minutes) Sydney uses in ``year``, from tzdata."""
-    year = year or datetime.now(timezone.utc).year
+    year = year or datetime.now(UTC).year
     offsets = set()
     for month in (1, 4, 7, 10):
         offset = datetime(year, month, 15, 12, tzinfo=SYDNEY).utcoffset()
@@ -209,7 +209,9 @@ def peak_conflicts(windows: list[Window]) -> list[str]:
         for window in windows:
             for peak in peak_windows(offset):
                 if window.overlaps(peak):
-                    clashes.append(f"{window.describe()} falls in the Sydney market busy period 07:00-17:00 ({label})")
+                    clashes.append(
+                        f"{window.describe()} falls in the Sydney market busy period 07:00-17:00 ({label})"
+                    )
                     break
     return clashes
 
@@ -243,7 +245,9 @@ def off_peak_windows(min_minutes: int = 30) -> list[Window]:
 
 _HHMM = r"([01]\d|2[0-3]):([0-5]\d)"
 _DAILY = re.compile(rf"^{_HHMM}-{_HHMM}$")
-_WEEKLY = re.compile(rf"^(mon|tue|wed|thu|fri|sat|sun):{_HHMM}-(mon|tue|wed|thu|fri|sat|sun):{_HHMM}$")
+_WEEKLY = re.compile(
+    rf"^(mon|tue|wed|thu|fri|sat|sun):{_HHMM}-(mon|tue|wed|thu|fri|sat|sun):{_HHMM}$"
+)
 
 
 def _day_index(name: str) -> int:
@@ -259,8 +263,11 @@ def parse_daily_window(text: str) -> list[Window]:
     start, end = sh * 60 + sm, eh * 60 + em
     if end <= start:
         end += DAY_MINUTES
-    return sorted(w for day in range(7) for w in _split_week(day * DAY_MINUTES + start,
-                                                            day * DAY_MINUTES + end))
+    return sorted(
+        w
+        for day in range(7)
+        for w in _split_week(day * DAY_MINUTES + start, day * DAY_MINUTES + end)
+    )
 
 
 def parse_weekly_window(text: str) -> list[Window]:
@@ -345,8 +352,9 @@ def rds_maintenance_window(minutes: int = 60, gap_after_backup: int = 30) -> str
     Saturday in UTC is Saturday evening to Sunday morning in Sydney, off-peak under both
     offsets; starting after the backup window (plus a gap) keeps the two from overlapping.
     """
-    backup_start, backup_end = (int(p[:2]) * 60 + int(p[3:]) for p in
-                                rds_backup_window().split("-"))
+    backup_start, backup_end = (
+        int(p[:2]) * 60 + int(p[3:]) for p in rds_backup_window().split("-")
+    )
     start = _day_index("sat") * DAY_MINUTES + backup_end + gap_after_backup
     end = start + minutes
     window = f"sat:{_clock(start)}-sat:{_clock(end)}"
