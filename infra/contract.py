@@ -40,17 +40,13 @@ OUTPUTS: tuple[OutputSpec, ...] = (
     OutputSpec("appAlbArn", "str", "ARN of the internal app ALB"),
     OutputSpec("appAlbDnsName", "str", "DNS name of the app ALB"),
     OutputSpec("appTargetGroupArns", "str_list", "target groups behind the app ALB"),
-    OutputSpec(
-        "cloudfrontDistributionId", "str", "CloudFront distribution in front of the web ALB"
-    ),
+    OutputSpec("cloudfrontDistributionId", "str", "CloudFront distribution before the web ALB"),
     OutputSpec("cloudfrontDomainName", "str", "domain name of that distribution"),
     OutputSpec("dbInstanceIdentifier", "str", "RDS instance identifier"),
     OutputSpec("dbEndpoint", "str", "RDS endpoint host name (no port)"),
     OutputSpec("dbPort", "int", "RDS port"),
     OutputSpec("dbName", "str", "name of the application database"),
-    OutputSpec(
-        "dbMasterUserSecretArn", "str", "Secrets Manager secret RDS manages for the master user"
-    ),
+    OutputSpec("dbMasterUserSecretArn", "str", "RDS-managed master-user secret"),
     OutputSpec("alertsTopicArn", "str", "SNS topic every alarm notifies"),
     OutputSpec("backupBucketName", "str", "S3 bucket for Kubernetes exports and manual artefacts"),
     OutputSpec("backupKmsKeyArn", "str", "KMS key that encrypts the backup bucket"),

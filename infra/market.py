@@ -210,7 +210,7 @@ def peak_conflicts(windows: list[Window]) -> list[str]:
             for peak in peak_windows(offset):
                 if window.overlaps(peak):
                     clashes.append(
-                        f"{window.describe()} falls in the Sydney market busy period 07:00-17:00 ({label})"
+                        f"{window.describe()} falls in the Sydney busy period 07:00-17:00 ({label})"
                     )
                     break
     return clashes
