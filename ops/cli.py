@@ -150,8 +150,10 @@ def _build_parser(path: tuple[str, ...], command: Command) -> argparse.ArgumentP
 
 
 def _load(path: tuple[str, ...]) -> Command:
+    """The command of ``path``: keyed by its full path, or by its last word when unique."""
     module = importlib.import_module(COMMAND_TABLE[path][0])
-    return module.COMMANDS[path[-1]]
+    commands: dict[str, Command] = module.COMMANDS
+    return commands.get(" ".join(path)) or commands[path[-1]]
 
 
 def _emit(report: Report, fmt: str) -> None:
