@@ -1,0 +1,112 @@
+"""Shared local servers for the Kubernetes and PostgreSQL commands.
+
+One Kubernetes stand-in and one moto server per session (re-seeded or reset per test), and
+a real PostgreSQL 15 per session. Every client in these tests is pointed at 127.0.0.1: the
+AWS endpoint variables are set for the whole session before any command builds a client,
+and the web endpoints the commands probe are overridden to local servers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ops import cli
+from tests.ops.k8s import seed as seeding
+from tests.servers.kube_api import KubeApi, KubeApiServer
+from tests.support.outputs import write_outputs
+
+AWS_SERVICES = (
+    "STS",
+    "S3",
+    "KMS",
+    "SECRETS_MANAGER",
+    "ELASTIC_LOAD_BALANCING_V2",
+    "CLOUDFRONT",
+    "RDS",
+    "EKS",
+    "EC2",
+    "CLOUDWATCH",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def kube_server() -> Iterator[KubeApiServer]:
+    server = KubeApiServer(KubeApi()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def kube(kube_server: KubeApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> KubeApi:
+    """The seeded stand-in, reached through a static-token kubeconfig in ``KUBECONFIG``."""
+    seeding.seed(kube_server.api)
+    path = kube_server.kubeconfig(tmp_path / "kubeconfig")
+    monkeypatch.setenv("KUBECONFIG", str(path))
+    monkeypatch.setenv("COMMSEC_KUBE_TIMEOUT", "3")
+    return kube_server.api
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    saved = {name: os.environ.get(name) for name in _endpoint_vars()}
+    for name in _endpoint_vars():
+        os.environ[name] = url
+    os.environ["AWS_MAX_ATTEMPTS"] = "1"
+    yield url
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    server.stop()
+
+
+def _endpoint_vars() -> list[str]:
+    return [f"AWS_ENDPOINT_URL_{service}" for service in AWS_SERVICES]
+
+
+@pytest.fixture(autouse=True)
+def _local_aws(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every test here reaches AWS only through moto; audit records go to a temp file."""
+    import requests
+
+    requests.post(f"{moto_url}/moto-api/reset", timeout=5)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+@pytest.fixture
+def outputs_file(tmp_path: Path) -> Path:
+    return write_outputs(tmp_path / "outputs.json")
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
+    """Run ``commsec ARGV --format json``; return the exit code, the document and stderr."""
+    code = cli.main([*argv, "--format", "json"])
+    captured = capsys.readouterr()
+    document = json.loads(captured.out) if captured.out.strip() else None
+    return code, document, captured.err
+
+
+def run_text(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
