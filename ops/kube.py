@@ -206,7 +206,7 @@ def _with_token(config: SingleConfig) -> SingleConfig:
     env.update({var.name: var.value for var in user.exec.env or []})
     token = _token_from_exec(user.exec.command, list(user.exec.args or []), env)
     new_user = msgspec.structs.replace(user, exec=None, token=token)
-    return msgspec.structs.replace(config, user=new_user)
+    return config._replace(user=new_user)
 
 
 def _from_kubeconfig(path: Path, context: str | None) -> SingleConfig:

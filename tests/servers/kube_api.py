@@ -184,6 +184,8 @@ class KubeApi(kmock.KubernetesEmulator):
     token_prefix: str | None = None
     # (namespace, pod) -> lines of "RFC3339 timestamp<space>message"
     pod_logs: dict[tuple[str, str], list[str]] = attrs.field(factory=dict)
+    revision: int = 1000
+    last_authorization: str | None = None
 
     # -- helpers used by tests to seed and inspect state --
 
@@ -250,6 +252,11 @@ class KubeApi(kmock.KubernetesEmulator):
             )
         ):
             return self._serve_filtered_list(request, key)
+        if method == "GET" and request.name is not None and request.subresource is None:
+            found = self.get_object(*key, request.namespace, request.name)
+            if found is None:
+                return _status(404, "NotFound", f'{key[2]} "{request.name}" not found')
+            return aiohttp.web.json_response(found)
         if method == "PATCH" and request.name is not None:
             return await self._serve_patch(request, key)
         if method == "POST" and isinstance(request.data, dict):
@@ -257,6 +264,7 @@ class KubeApi(kmock.KubernetesEmulator):
         return await super()._handle(request)
 
     def _check_auth(self, request: kmock.Request) -> aiohttp.web.Response | None:
+        self.last_authorization = request.headers.get("Authorization")
         if self.required_token is None and self.token_prefix is None:
             return None
         header = request.headers.get("Authorization", "")
@@ -414,7 +422,8 @@ class KubeApi(kmock.KubernetesEmulator):
             meta["namespace"] = namespace
         meta.setdefault("uid", f"uid-{abs(hash((namespace, meta.get('name'), kind))):x}")
         meta.setdefault("creationTimestamp", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-        meta["resourceVersion"] = str(len(self.requests))
+        self.revision += 1
+        meta["resourceVersion"] = str(self.revision)
         obj.setdefault("kind", kind)
         obj.setdefault("apiVersion", api_version(key[0], key[1]))
 

@@ -379,7 +379,7 @@ def seed(api: KubeApi, now: datetime | None = None) -> None:
     api.objects.clear()
     api.forbidden_namespaces.clear()
     api.delay_s = 0.0
-    api.required_token = api.token_prefix = None
+    api.required_token = api.token_prefix = api.last_authorization = None
     node_list = nodes()
     names = [n["metadata"]["name"] for n in node_list]
     pod_list = pods(names)
