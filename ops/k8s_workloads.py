@@ -208,3 +208,32 @@ async def app_logs(
             if pattern is None or pattern.search(line):
                 lines.append({"pod": label, "line": line})
     return {"pods": sorted({n for n, _c, _q in jobs}), "lines": lines}
+
+
+# --- connection pool of the trading service ---------------------------------------------
+
+POOL_SERVICE = "trading-service"
+POOL_PORT = 8080
+POOL_METRICS = {
+    "active": "hikaricp.connections.active",
+    "idle": "hikaricp.connections.idle",
+    "pending": "hikaricp.connections.pending",
+    "max": "hikaricp.connections.max",
+    "timeouts": "hikaricp.connections.timeout",
+}
+
+
+async def pool_metrics(kube: Kube, namespace: str) -> dict[str, float | None]:
+    """HikariCP numbers from the trading service's actuator, through the API server's
+    service proxy (so it works from an operator's machine, without a port-forward)."""
+    base = ns_path(namespace, "services", f"{POOL_SERVICE}:{POOL_PORT}")
+
+    async def one(metric: str) -> float | None:
+        doc = await kube.get(f"{base}/proxy/actuator/metrics/{metric}", what=f"reading {metric}")
+        for measurement in doc.get("measurements") or []:
+            if measurement.get("statistic") in ("VALUE", "COUNT"):
+                return float(measurement["value"])
+        return None
+
+    values = await asyncio.gather(*(one(metric) for metric in POOL_METRICS.values()))
+    return dict(zip(POOL_METRICS, values, strict=True))

