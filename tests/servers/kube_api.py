@@ -226,6 +226,8 @@ class KubeApi(kmock.KubernetesEmulator):
         if request.resource is None:
             return await super()._handle(request)
         res = request.resource
+        if res.group == "" and res.plural is None and request.namespace:
+            return await self._serve_namespace(request)
         key = (res.group, res.version, res.plural)
         if key not in RESOURCES:
             return _status(
@@ -238,23 +240,20 @@ class KubeApi(kmock.KubernetesEmulator):
                 f'{res.plural} is forbidden: User "operator" cannot access resource "{res.plural}"'
                 f' in the namespace "{request.namespace}"',
             )
-        method = str(request.method.value if hasattr(request.method, "value") else request.method)
-        method = method.upper()
+        return await self._serve_resource(request, key)
+
+    async def _serve_resource(
+        self, request: kmock.Request, key: tuple[str, str, str]
+    ) -> aiohttp.web.StreamResponse:
+        method = str(getattr(request.method, "value", request.method)).upper()
         if request.subresource == "log" and method == "GET":
             return self._serve_log(request)
         if request.subresource and request.subresource.startswith("proxy/"):
             return self._serve_proxy(request)
         if request.subresource == "scale":
             return await self._serve_scale(request, method)
-        if (
-            method == "GET"
-            and request.name is None
-            and request.params.get("watch")
-            not in (
-                "1",
-                "true",
-            )
-        ):
+        watching = request.params.get("watch") in ("1", "true")
+        if method == "GET" and request.name is None and not watching:
             return self._serve_filtered_list(request, key)
         if method == "GET" and request.name is not None and request.subresource is None:
             found = self.get_object(*key, request.namespace, request.name)
@@ -395,6 +394,22 @@ class KubeApi(kmock.KubernetesEmulator):
             lines = [line.split(" ", 1)[1] if " " in line else line for line in lines]
         text = "".join(line + "\n" for line in lines)
         return aiohttp.web.Response(text=text, content_type="text/plain")
+
+    async def _serve_namespace(self, request: kmock.Request) -> aiohttp.web.Response:
+        """``/api/v1/namespaces/NAME``, which kmock parses as a namespace with no resource."""
+        name = request.namespace or ""
+        method = str(getattr(request.method, "value", request.method)).upper()
+        current = self.get_object("", "v1", "namespaces", None, name)
+        if method == "PATCH":
+            merged = merge_patch(current or {}, request.data or {})
+            merged.setdefault("metadata", {})["name"] = name
+            self._stamp(merged, None, ("", "v1", "namespaces"))
+            merged.setdefault("status", {"phase": "Active"})
+            self.put(merged)
+            return aiohttp.web.json_response(merged)
+        if current is None:
+            return _status(404, "NotFound", f'namespaces "{name}" not found')
+        return aiohttp.web.json_response(current)
 
     def _serve_proxy(self, request: kmock.Request) -> aiohttp.web.Response:
         assert request.subresource is not None
