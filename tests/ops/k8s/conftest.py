@@ -150,3 +150,103 @@ def postgres(request: pytest.FixtureRequest) -> Any:
 def use_pg_env(monkeypatch: pytest.MonkeyPatch, server: Any, **overrides: str) -> None:
     for name, value in server.env(**overrides).items():
         monkeypatch.setenv(name, value)
+
+
+@pytest.fixture(scope="session")
+def edge(moto_url: str) -> Iterator[Any]:
+    from tests.ops.k8s.aws_edge import AwsEdge
+
+    server = AwsEdge(moto_url).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def platform(
+    edge: Any, kube: KubeApi, pg15: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
+    """The stack in moto (ALBs with targets, CloudFront), the edge server, PostgreSQL 15."""
+    import boto3
+
+    from tests.ops.k8s.aws_edge import EdgeState
+
+    edge.state = EdgeState()
+    for name in (
+        "AWS_ENDPOINT_URL_ARC_ZONAL_SHIFT",
+        "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
+        "COMMSEC_CLOUDFRONT_URL",
+        "COMMSEC_WEB_ALB_URL",
+    ):
+        monkeypatch.setenv(name, edge.url)
+    for name, value in pg15.env().items():
+        monkeypatch.setenv(name, value)
+    ec2, elbv2 = boto3.client("ec2"), boto3.client("elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone)["Subnet"]
+        for i, zone in enumerate(("us-east-1a", "us-east-1b", "us-east-1c"))
+    ]
+    created: dict[str, Any] = {}
+    for tier in ("web", "app"):
+        lb = elbv2.create_load_balancer(
+            Name=f"commsec-{tier}-alb",
+            Subnets=[s["SubnetId"] for s in subnets],
+            Scheme="internet-facing" if tier == "web" else "internal",
+        )["LoadBalancers"][0]
+        elbv2.modify_load_balancer_attributes(
+            LoadBalancerArn=lb["LoadBalancerArn"],
+            Attributes=[{"Key": "zonal_shift.config.enabled", "Value": "true"}],
+        )
+        tg = elbv2.create_target_group(
+            Name=f"commsec-{tier}-tg", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip"
+        )["TargetGroups"][0]
+        elbv2.register_targets(
+            TargetGroupArn=tg["TargetGroupArn"],
+            Targets=[{"Id": f"10.0.{i}.{20 + i}", "Port": 8080} for i in range(3)],
+        )
+        created[tier] = (lb, tg)
+    distribution = boto3.client("cloudfront").create_distribution(
+        DistributionConfig={
+            "CallerReference": "commsec",
+            "Comment": "web",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "web-alb",
+                        "DomainName": created["web"][0]["DNSName"],
+                        "CustomOriginConfig": {
+                            "HTTPPort": 80,
+                            "HTTPSPort": 443,
+                            "OriginProtocolPolicy": "https-only",
+                        },
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "web-alb",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+            },
+        }
+    )["Distribution"]
+    outputs = write_outputs(
+        tmp_path / "platform-outputs.json",
+        webAlbArn=created["web"][0]["LoadBalancerArn"],
+        webAlbDnsName=created["web"][0]["DNSName"],
+        webTargetGroupArns=[created["web"][1]["TargetGroupArn"]],
+        appAlbArn=created["app"][0]["LoadBalancerArn"],
+        appAlbDnsName=created["app"][0]["DNSName"],
+        appTargetGroupArns=[created["app"][1]["TargetGroupArn"]],
+        cloudfrontDistributionId=distribution["Id"],
+        cloudfrontDomainName=distribution["DomainName"],
+    )
+    return {
+        "outputs": str(outputs),
+        "edge": edge,
+        "kube": kube,
+        "web_alb": created["web"][0],
+        "app_alb": created["app"][0],
+    }
