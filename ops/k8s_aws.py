@@ -133,9 +133,11 @@ def alb_errors_by_zone(
                     },
                 }
             )
+    # End on the next whole minute so the current, still-filling period is included.
+    end = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
     with aws_errors("reading ALB metrics from CloudWatch"):
         answer = cloudwatch.get_metric_data(
-            MetricDataQueries=queries, StartTime=now - timedelta(minutes=minutes), EndTime=now
+            MetricDataQueries=queries, StartTime=end - timedelta(minutes=minutes), EndTime=end
         )
     sums = {r["Id"]: sum(r.get("Values", [])) for r in answer["MetricDataResults"]}
     rows = []
