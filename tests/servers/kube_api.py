@@ -21,9 +21,12 @@ tests and subprocesses (``commsec``, kubectl) reach it through a kubeconfig.
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
 import json
 import re
+import ssl
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp.test_utils
 import aiohttp.web
 import attrs
 import kmock
@@ -488,12 +492,65 @@ def _log_time(line: str) -> datetime:
 # --- running it in a thread ------------------------------------------------------------
 
 
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A throwaway certificate for 127.0.0.1 (CN and IP SAN) and its key, PEM files."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "server.crt", directory / "server.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    key_path.chmod(0o600)
+    return cert_path, key_path
+
+
+class _TlsRawServer(aiohttp.test_utils.RawTestServer):
+    """aiohttp's raw test server, listening with TLS (kubectl sends exec-plugin tokens only
+    over TLS)."""
+
+    ssl_context: ssl.SSLContext | None = None
+
+    async def start_server(self, **kwargs: Any) -> None:
+        kwargs["ssl"] = self.ssl_context
+        await super().start_server(**kwargs)
+
+
 @dataclass
 class KubeApiServer:
     """The emulator served on 127.0.0.1 from a background thread with its own loop."""
 
     api: KubeApi
     url: str = ""
+    tls: bool = False
+    ca_pem: bytes = b""
     _loop: asyncio.AbstractEventLoop | None = None
     _thread: threading.Thread | None = None
     _stop: asyncio.Event | None = None
@@ -502,11 +559,21 @@ class KubeApiServer:
         ready = threading.Event()
         failure: list[BaseException] = []
 
+        server_cls: type[aiohttp.test_utils.RawTestServer] = aiohttp.test_utils.RawTestServer
+        if self.tls:
+            with tempfile.TemporaryDirectory() as tmp:
+                cert, key = self_signed(Path(tmp))
+                context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+                context.load_cert_chain(cert, key)
+                self.ca_pem = cert.read_bytes()
+            server_cls = type("TlsServer", (_TlsRawServer,), {"ssl_context": context})
+
         async def serve() -> None:
             self._stop = asyncio.Event()
             try:
-                async with kmock.Server(self.api) as server:
-                    self.url = f"http://127.0.0.1:{server.port}"
+                async with kmock.Server(self.api, server_cls=server_cls) as server:
+                    scheme = "https" if self.tls else "http"
+                    self.url = f"{scheme}://127.0.0.1:{server.port}"
                     ready.set()
                     await self._stop.wait()
             except BaseException as exc:  # surfaced to the starting thread
@@ -551,10 +618,13 @@ class KubeApiServer:
             }
         elif token:
             user["token"] = token
+        cluster: dict[str, Any] = {"server": self.url}
+        if self.ca_pem:
+            cluster["certificate-authority-data"] = base64.b64encode(self.ca_pem).decode()
         config = {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": "standin", "cluster": {"server": self.url}}],
+            "clusters": [{"name": "standin", "cluster": cluster}],
             "users": [{"name": "operator", "user": user}],
             "contexts": [
                 {

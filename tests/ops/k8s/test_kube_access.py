@@ -144,3 +144,27 @@ def test_unknown_context_is_an_input_error(
     code, _, err = run_text(capsys, "health", "--context", "nope")
     assert code == 2
     assert "Context 'nope' not found" in err
+
+
+def test_tls_api_server_is_verified_with_the_kubeconfig_ca(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.ops.k8s.seed import seed
+
+    server = KubeApiServer(KubeApi(), tls=True).start()
+    try:
+        seed(server.api)
+        config = server.kubeconfig(tmp_path / "tls")
+        monkeypatch.setenv("KUBECONFIG", str(config))
+        code, doc, err = run_cli(capsys, "hpa")
+        assert code == 0, err
+        assert len(doc["result"]["autoscalers"]) == 2
+        assert server.url.startswith("https://127.0.0.1:")
+        # a kubeconfig without the CA must fail verification, as one line
+        text = config.read_text().replace("certificate-authority-data", "unused-ca-data")
+        config.write_text(text)
+        code, _, err = run_text(capsys, "hpa")
+        assert code == 1
+        assert "cannot reach the Kubernetes API" in err and "CERTIFICATE_VERIFY_FAILED" in err
+    finally:
+        server.stop()
