@@ -140,7 +140,8 @@ def timeline(findings: dict[str, Any], started: str) -> list[dict[str, str]]:
                 "event": f"{event['type']} {event['reason']} {event['object']}: {event['message']}",
             }
         )
-    for event in findings.get("rds_events") if isinstance(findings.get("rds_events"), list) else []:
+    rds = findings.get("rds_events")
+    for event in rds if isinstance(rds, list) else []:
         entries.append({"time": event["time"], "source": "rds", "event": event["message"]})
     shifts = findings.get("zonal_shifts")
     for shift in shifts.get("active_shifts", []) if isinstance(shifts, dict) else []:

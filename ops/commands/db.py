@@ -70,7 +70,7 @@ def perf(args: argparse.Namespace, ctx: Context) -> Report:
         raise InputError(f"--top {args.top} must be at least 1")
     target = pg.resolve_db(ctx)
     with pg.connect(target) as conn:
-        doc = {
+        doc: dict[str, Any] = {
             "target": target.describe(),
             "max_connections": pg.connection_limit(conn),
             "connections": pg.connections_by_state(conn),

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +75,12 @@ def _gather(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         "health_endpoint": lambda: k8s_aws.http_probe(k8s_aws.web_alb_url(outputs) + HEALTH_PATH),
         "alb_errors": lambda: {
             lb: _guarded(
-                lambda arn=arn: k8s_aws.alb_errors_by_zone(
-                    ctx.aws("cloudwatch"), arn, outputs.availability_zones, now
+                partial(
+                    k8s_aws.alb_errors_by_zone,
+                    ctx.aws("cloudwatch"),
+                    arn,
+                    outputs.availability_zones,
+                    now,
                 )
             )
             for lb, arn in outputs.alb_arns("all").items()

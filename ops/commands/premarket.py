@@ -218,8 +218,8 @@ def run(args: argparse.Namespace, ctx: Context) -> Report:
             [[r["check"], r["expected"], r["actual"], r["result"]] for r in results],
         )
     )
-    failed = [r["check"] for r in results if r["result"] == "FAIL"]
-    text += "\n\n" + ("All pre-market checks passed" if ok else f"FAILED: {', '.join(failed)}")
+    failing = [r["check"] for r in results if r["result"] == "FAIL"]
+    text += "\n\n" + ("All pre-market checks passed" if ok else f"FAILED: {', '.join(failing)}")
     return Report(title="premarket", data={"market": market, "checks": results}, text=text, ok=ok)
 
 
