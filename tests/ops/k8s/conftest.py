@@ -9,7 +9,6 @@ and the web endpoints the commands probe are overridden to local servers.
 from __future__ import annotations
 
 import json
-import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,30 +65,20 @@ def moto_url() -> Iterator[str]:
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    url = f"http://127.0.0.1:{port}"
-    saved = {name: os.environ.get(name) for name in _endpoint_vars()}
-    for name in _endpoint_vars():
-        os.environ[name] = url
-    os.environ["AWS_MAX_ATTEMPTS"] = "1"
-    yield url
-    for name, value in saved.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+    yield f"http://127.0.0.1:{port}"
     server.stop()
-
-
-def _endpoint_vars() -> list[str]:
-    return [f"AWS_ENDPOINT_URL_{service}" for service in AWS_SERVICES]
 
 
 @pytest.fixture(autouse=True)
 def _local_aws(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Every test here reaches AWS only through moto; audit records go to a temp file."""
+    """Every test here reaches AWS only through a freshly reset moto; audit records go to a
+    temporary folder. Set per test, so nothing leaks into other test folders."""
     import requests
 
     requests.post(f"{moto_url}/moto-api/reset", timeout=5)
+    for service in AWS_SERVICES:
+        monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", moto_url)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
