@@ -112,3 +112,18 @@ def test_market_note_knows_sydney_time(now: str, phase: str, words: str) -> None
     note = market_note(datetime.fromisoformat(now))
     assert note["phase"] == phase
     assert words in note["note"]
+
+
+def test_on_an_asx_holiday_the_report_says_the_market_is_closed(
+    platform: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.ops.k8s.conftest import run_text
+
+    _fix_cluster(platform["kube"])
+    monkeypatch.setenv("COMMSEC_NOW", "2026-12-24T22:05:00+00:00")  # 09:05 on Christmas Day
+    code, out, _ = run_text(capsys, "premarket", "--outputs", platform["outputs"])
+    assert code == 0
+    assert out.splitlines()[0] == (
+        "Sydney time Fri 25 Dec 09:05 AEDT: ASX closed: Christmas Day, "
+        "the market does not open today"
+    )
