@@ -193,7 +193,7 @@ class KubeApi(kmock.KubernetesEmulator):
     service_proxy: dict[tuple[str, str, str], Any] = attrs.field(factory=dict)
     last_authorization: str | None = None
 
-    # -- helpers used by tests to seed and inspect state --
+    # -- seeding and inspecting state, for tests --
 
     def put(self, obj: dict[str, Any]) -> None:
         group, _, version = obj["apiVersion"].rpartition("/")
