@@ -110,16 +110,7 @@ def restart(args: argparse.Namespace, ctx: Context) -> Report:
     )
 
 
-def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    # Both command paths end in the leaf "deployment"; the program name tells them apart.
-    if parser.prog.split()[1:2] == ["restart"]:
-        _add_restart_arguments(parser)
-    else:
-        _add_scale_arguments(parser)
-
-
-def run(args: argparse.Namespace, ctx: Context) -> Report:
-    return restart(args, ctx) if ctx.command.startswith("restart") else scale(args, ctx)
-
-
-COMMANDS = {"deployment": Command(_add_arguments, run, mutating=True)}
+COMMANDS = {
+    "scale deployment": Command(_add_scale_arguments, scale, mutating=True),
+    "restart deployment": Command(_add_restart_arguments, restart, mutating=True),
+}
