@@ -113,11 +113,14 @@ class Context:
 
             if self._session is None:
                 self._session = boto3.session.Session(region_name=self._aws_region())
+            retries: Any = {
+                "mode": os.environ.get("AWS_RETRY_MODE", "adaptive"),
+                # AWS_MAX_ATTEMPTS counts every attempt (as the AWS CLI and SDKs read it);
+                # botocore's "max_attempts" key would count retries only.
+                "total_max_attempts": int(_env_number("AWS_MAX_ATTEMPTS", _DEFAULT_MAX_ATTEMPTS)),
+            }
             config = Config(
-                retries={
-                    "mode": os.environ.get("AWS_RETRY_MODE", "adaptive"),
-                    "max_attempts": int(_env_number("AWS_MAX_ATTEMPTS", _DEFAULT_MAX_ATTEMPTS)),
-                },
+                retries=retries,
                 connect_timeout=_env_number("COMMSEC_AWS_CONNECT_TIMEOUT", _CONNECT_TIMEOUT_S),
                 read_timeout=_env_number("COMMSEC_AWS_READ_TIMEOUT", _READ_TIMEOUT_S),
             )
