@@ -12,13 +12,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from ops.errors import CommsecError, InputError
+from ops.errors import CommsecError, InputError, truncate
 
 if TYPE_CHECKING:
     from ops.context import Context
@@ -202,6 +203,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = 130
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 0
+    except BrokenPipeError:
+        code = 0  # the reader (head, less) went away; nothing left to say
+    except Exception as exc:
+        if os.environ.get("COMMSEC_DEBUG"):
+            raise
+        print(
+            f"Error: internal error {type(exc).__name__}: {truncate(exc)} (this is a bug; "
+            "re-run with COMMSEC_DEBUG=1 for the traceback and report it)",
+            file=sys.stderr,
+        )
+        code = 1
     if argv is None:
         raise SystemExit(code)
     return code

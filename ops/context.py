@@ -97,10 +97,7 @@ class Context:
         if self.region:
             return self.region
         if self._outputs is not None or self.stack or self.outputs_file:
-            try:
-                return self.outputs().region
-            except InputError:
-                raise
+            return self.outputs().region
         return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
 
     def aws(self, service: str) -> Any:
@@ -113,8 +110,14 @@ class Context:
 
             if self._session is None:
                 self._session = boto3.session.Session(region_name=self._aws_region())
+            mode = os.environ.get("AWS_RETRY_MODE", "adaptive")
+            if mode not in ("legacy", "standard", "adaptive"):
+                raise InputError(
+                    f"AWS_RETRY_MODE={mode!r} is not a retry mode",
+                    hint="use standard or adaptive, or unset it",
+                )
             retries: Any = {
-                "mode": os.environ.get("AWS_RETRY_MODE", "adaptive"),
+                "mode": mode,
                 # AWS_MAX_ATTEMPTS counts every attempt (as the AWS CLI and SDKs read it);
                 # botocore's "max_attempts" key would count retries only.
                 "total_max_attempts": int(_env_number("AWS_MAX_ATTEMPTS", _DEFAULT_MAX_ATTEMPTS)),
