@@ -170,6 +170,11 @@ class FaultProxy(LocalHttpServer):
             self._state.faults.clear()
             self._state.requests.clear()
 
+    def requests(self, match: str) -> list[str]:
+        """The requests seen so far (method, path, target, start of the body) with ``match``."""
+        with self._state.lock:
+            return [request for request in self._state.requests if match in request]
+
     def count(self, match: str) -> int:
         with self._state.lock:
             return sum(1 for request in self._state.requests if match in request)

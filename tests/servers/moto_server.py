@@ -213,13 +213,22 @@ def _rds_backend() -> Any:
     return rds_backends[ACCOUNT][REGION]
 
 
-def set_db_state(identifier: str, *, status: str | None = None, az: str | None = None) -> None:
-    """Force an RDS instance's status or primary AZ (moto never changes them itself)."""
+def set_db_state(
+    identifier: str,
+    *,
+    status: str | None = None,
+    az: str | None = None,
+    deletion_protection: bool | None = None,
+) -> None:
+    """Force an RDS instance's status, primary AZ or deletion protection: moto never changes
+    the first two itself, and copies the last one into every restore."""
     database = _rds_backend().databases[identifier]
     if status is not None:
         database.status = status
     if az is not None:
         database.availability_zone = az
+    if deletion_protection is not None:
+        database.deletion_protection = deletion_protection
 
 
 def set_subscription_pending(subscription_arn: str, pending: bool) -> None:

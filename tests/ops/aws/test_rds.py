@@ -7,7 +7,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import boto3
 import pytest
@@ -119,7 +119,7 @@ def test_list_shows_manual_and_automated_and_the_window(lab: AwsLab, rds, capsys
 
 
 def test_restore_keeps_the_source_settings(lab: AwsLab, rds, capsys):
-    moment = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    moment = datetime.now(UTC).isoformat()
     assert (
         lab.run(
             "backup",
@@ -142,6 +142,40 @@ def test_restore_keeps_the_source_settings(lab: AwsLab, rds, capsys):
     assert new["MultiAZ"] is True and new["DeletionProtection"] is True
     assert new["StorageEncrypted"] is True
     assert lab.audit()[0]["result"] == "succeeded"
+    # moto copies every setting of the source into a restore by itself, unlike RDS: check
+    # the request carried them explicitly
+    [request] = lab.moto_proxy.requests("Action=RestoreDBInstanceToPointInTime")
+    for field in (
+        "DBSubnetGroupName=commsec-db",
+        "DBParameterGroupName=commsec-pg16",
+        "MultiAZ=true",
+        "DeletionProtection=true",
+        "VpcSecurityGroupIds.VpcSecurityGroupId.1=sg-",
+    ):
+        assert field in request
+
+
+def test_restore_that_lost_a_setting_is_a_failure(lab: AwsLab, rds, capsys):
+    def drop_protection() -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                set_db_state("restore-lost", deletion_protection=False)
+                return
+            except KeyError:  # not created yet
+                time.sleep(0.02)
+
+    # hold the first look at the new instance until the setting has been dropped
+    describe = "Action=DescribeDBInstances&Version=2014-10-31&DBInstanceIdentifier=restore-lost"
+    lab.moto_proxy.arm("slow", match=describe, times=3, delay_s=0.3)
+    player = threading.Thread(target=drop_protection, daemon=True)
+    player.start()
+    moment = datetime.now(UTC).isoformat()
+    assert lab.run("backup", "restore", "--to", moment, "--target", "restore-lost", "--yes") == 1
+    player.join(5)
+    out = capsys.readouterr().out
+    assert "DeletionProtection: source True, restored False" in out
+    assert lab.audit()[0]["result"] == "restored with different settings"
 
 
 def test_restore_outside_the_window_names_both_bounds(lab: AwsLab, rds, capsys):
