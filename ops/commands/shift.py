@@ -48,13 +48,23 @@ def _comment(args: argparse.Namespace, az_name: str) -> str:
     return text
 
 
+def _clock(value: Any) -> str:
+    """An ISO time from ARC as ``YYYY-MM-DD HH:MM UTC``."""
+    from datetime import UTC
+
+    try:
+        return datetime.fromisoformat(str(value)).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return str(value or "-")
+
+
 def _outcome_lines(outcomes: list[Any], az_label: str) -> list[str]:
     lines = []
     for outcome in outcomes:
         if outcome.error is not None:
             lines.append(f"{outcome.tier} ALB: {outcome.action}: {outcome.error.render()}")
         else:
-            expiry = (outcome.shift or {}).get("expiryTime", "-")
+            expiry = _clock((outcome.shift or {}).get("expiryTime"))
             lines.append(
                 f"{outcome.tier} ALB: {outcome.action} shift "
                 f"{(outcome.shift or {}).get('zonalShiftId', '-')} away from {az_label} "

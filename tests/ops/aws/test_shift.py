@@ -294,3 +294,19 @@ def test_assess_without_health_api_says_unavailable(lab: AwsLab, capsys) -> None
     result = _assess(lab, capsys)
     assert result["health"]["available"] is False
     assert "SubscriptionRequiredException" in result["health"]["reason"]
+
+
+def test_az_an_alb_is_not_in_is_refused_by_arc_and_named(lab: AwsLab, capsys) -> None:
+    web = lab.arc.emulator.state.resources[lab.outputs["webAlbArn"]]
+    zones = web.az_ids
+    web.az_ids = zones[:2]
+    try:
+        assert lab.run("shift", "start", "--az", "us-east-1c", "--yes") == 1
+    finally:
+        web.az_ids = zones
+    out = capsys.readouterr().out
+    assert (
+        "web ALB: failed: StartZonalShift on the web ALB was rejected (ValidationException: "
+        "resource commsec-web-alb is not in" in out
+    )
+    assert "PARTIAL: shifted app; NOT shifted web" in out
