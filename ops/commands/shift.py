@@ -73,6 +73,32 @@ def _outcome_lines(outcomes: list[Any], az_label: str) -> list[str]:
     return lines
 
 
+def _start_summary(outcomes: list[Any], az_label: str) -> list[str]:
+    """The closing line of a start that did not fully succeed: what is shifted now."""
+    failed = [o for o in outcomes if o.error is not None]
+    changed = [o for o in outcomes if o.action in ("started", "updated")]
+    stuck = [o.tier for o in outcomes if o.action == "started, roll-back failed"]
+    if stuck:
+        return [
+            f"WARNING: the {', '.join(stuck)} ALB is still shifted away from {az_label} "
+            f"although the other was refused; cancel it with 'commsec shift cancel --lb "
+            f"{stuck[0]}' or shift the other ALB from the same AZ."
+        ]
+    if any(o.action == "rolled back" for o in outcomes):
+        rolled_back = ", ".join(o.tier for o in outcomes if o.action == "rolled back")
+        return [
+            f"NOT shifted: the shift just started on the {rolled_back} ALB was cancelled "
+            "again, so that no second AZ is drained. Nothing changed."
+        ]
+    if failed:
+        return [
+            f"PARTIAL: shifted {', '.join(o.tier for o in changed)}; NOT shifted "
+            f"{', '.join(o.tier for o in failed)}. Re-run the same command to retry (the "
+            "shifted ALB is extended, not duplicated)."
+        ]
+    return []
+
+
 def _fail_all(outcomes: list[Any]) -> CommsecError:
     """One error for a start that changed nothing, of the kind of the first failure."""
     first = next(o.error for o in outcomes if o.error is not None)
@@ -119,7 +145,16 @@ def start(args: argparse.Namespace, ctx: Context) -> Report:
     ctx.prefetch_operator()
     others = {t: a for t, a in outputs.alb_arns("all").items() if t not in targets}
     if others:
-        arc.check_other_albs(client, others, az_id)
+        try:
+            arc.check_other_albs(client, others, az_id)
+        except arc.SecondAzRefused as refusal:
+            ctx.record_audit(
+                target={"lb": list(targets), "awayFrom": az_id, "azName": az_name},
+                before=None,
+                after=None,
+                result=f"refused: {refusal.message}",
+            )
+            raise
     outcomes = arc.start_shifts(
         client, targets, az_id=az_id, expires_in=expires_in, comment=comment
     )
@@ -129,6 +164,8 @@ def start(args: argparse.Namespace, ctx: Context) -> Report:
     result = "succeeded" if not failed else ("partial" if changed else "failed")
     if any(o.action == "rolled back" for o in outcomes):
         result = "refused, rolled back"
+    if any(o.action == "started, roll-back failed" for o in outcomes):
+        result = "refused, roll-back failed"
     audit = ctx.record_audit(
         target={"lb": list(targets), "awayFrom": az_id, "azName": az_name, "arns": targets},
         before={o.tier: o.before for o in outcomes},
@@ -139,22 +176,9 @@ def start(args: argparse.Namespace, ctx: Context) -> Report:
             for o in outcomes
         },
     )
-    if len(failed) == len(outcomes):
+    if len(failed) == len(outcomes) and not any(o.shift for o in failed):
         raise _fail_all(outcomes)
-    lines = _outcome_lines(outcomes, az_label)
-    rolled_back = [o.tier for o in outcomes if o.action == "rolled back"]
-    if rolled_back:
-        lines.append(
-            f"NOT shifted: the shift just started on the {', '.join(rolled_back)} ALB was "
-            "cancelled again, so that no second AZ is drained. Nothing changed."
-        )
-    elif failed:
-        ok_tiers = ", ".join(o.tier for o in changed)
-        bad_tiers = ", ".join(o.tier for o in failed)
-        lines.append(
-            f"PARTIAL: shifted {ok_tiers}; NOT shifted {bad_tiers}. Re-run the same command "
-            "to retry (the shifted ALB is extended, not duplicated)."
-        )
+    lines = _outcome_lines(outcomes, az_label) + _start_summary(outcomes, az_label)
     data = {
         "awayFrom": {"name": az_name, "id": az_id},
         "expiresIn": expires_in,

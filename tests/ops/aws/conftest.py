@@ -41,6 +41,21 @@ class AwsLab:
             [*argv, "--outputs", str(self.outputs_file), "--audit-log", str(self.audit_log)]
         )
 
+    def existing_shift(
+        self, tier: str, az: str, *, comment: str = "earlier", expires_in: str = "1h"
+    ) -> dict[str, Any]:
+        """A shift already active before the test's command, as another operator left it."""
+        return dict(
+            self.arc.emulator.start_zonal_shift(
+                {
+                    "resourceIdentifier": self.outputs[f"{tier}AlbArn"],
+                    "awayFrom": self.stack.az_ids[az],
+                    "expiresIn": expires_in,
+                    "comment": comment,
+                }
+            )
+        )
+
     def audit(self) -> list[dict[str, Any]]:
         if not self.audit_log.exists():
             return []

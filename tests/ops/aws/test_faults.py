@@ -114,3 +114,14 @@ def test_missing_or_malformed_outputs_file(lab: AwsLab, capsys, tmp_path, conten
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("Error: ") and message in err and "\n" not in err
+
+
+def test_failed_roll_back_says_what_is_still_shifted(lab: AwsLab, capsys) -> None:
+    lab.existing_shift("app", "us-east-1c", comment="earlier")
+    lab.arc_proxy.arm("5xx", match="DELETE /zonalshifts")
+    assert lab.run("shift", "start", "--az", "us-east-1a", "--yes") == 1
+    out = capsys.readouterr().out
+    assert "web ALB: started, roll-back failed: CancelZonalShift on the web ALB failed" in out
+    assert "WARNING: the web ALB is still shifted away from us-east-1a" in out
+    assert len(_active(lab)) == 2
+    assert lab.audit()[0]["result"] == "refused, roll-back failed"

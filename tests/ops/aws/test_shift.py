@@ -73,17 +73,11 @@ def test_second_az_on_the_other_lb_is_refused_before_any_start(lab: AwsLab, caps
     assert lab.run("shift", "start", "--az", "us-east-1c", "--lb", "app", "--yes") == 1
     assert "web ALB is shifted away from" in capsys.readouterr().err
     assert len(_active(lab)) == 1
+    assert lab.audit()[-1]["result"].startswith("refused: the web ALB is shifted away")
 
 
 def test_partial_conflict_rolls_back_the_new_shift(lab: AwsLab, capsys) -> None:
-    lab.arc.emulator.start_zonal_shift(
-        {
-            "resourceIdentifier": lab.outputs["appAlbArn"],
-            "awayFrom": lab.stack.az_ids["us-east-1c"],
-            "expiresIn": "1h",
-            "comment": "earlier",
-        }
-    )
+    lab.existing_shift("app", "us-east-1c", comment="earlier")
     assert lab.run("shift", "start", "--az", "us-east-1a", "--yes") == 1
     captured = capsys.readouterr()
     assert "web ALB: rolled back" in captured.out
@@ -133,15 +127,11 @@ def test_refuses_without_confirmation_when_not_interactive(lab: AwsLab, capsys) 
 def test_status_lists_every_page_with_types_and_time_left(lab: AwsLab, capsys) -> None:
     arc = lab.arc.emulator
     az = lab.stack.az_ids["us-east-1b"]
-    web, app = lab.outputs["webAlbArn"], lab.outputs["appAlbArn"]
-    for arn in (web, app):
-        arc.start_zonal_shift(
-            {"resourceIdentifier": arn, "awayFrom": az, "expiresIn": "2h", "comment": "x"}
-        )
-        arc.cancel_zonal_shift(arc.state.shifts[-1].zonal_shift_id)
-    arc.start_zonal_shift(
-        {"resourceIdentifier": web, "awayFrom": az, "expiresIn": "90m", "comment": "now"}
-    )
+    app = lab.outputs["appAlbArn"]
+    for tier in ("web", "app"):
+        ended = lab.existing_shift(tier, "us-east-1b", expires_in="2h")
+        arc.cancel_zonal_shift(ended["zonalShiftId"])
+    lab.existing_shift("web", "us-east-1b", expires_in="90m", comment="now")
     arc.state.resources[app].practice = {
         "outcomeAlarms": [{"type": "CLOUDWATCH", "alarmIdentifier": "a"}]
     }
@@ -162,22 +152,14 @@ def test_status_lists_every_page_with_types_and_time_left(lab: AwsLab, capsys) -
 
 
 def test_cancel_cancels_every_active_shift_not_just_the_first(lab: AwsLab, capsys) -> None:
-    arc = lab.arc.emulator
     web = lab.outputs["webAlbArn"]
     # ARC allows one active shift per resource; older data can still hold more than one
-    # (e.g. a shift started by another tool before a conflict check), so force two.
-    for az in ("us-east-1a", "us-east-1b"):
-        arc.start_zonal_shift(
-            {
-                "resourceIdentifier": web,
-                "awayFrom": lab.stack.az_ids[az],
-                "expiresIn": "1h",
-                "comment": az,
-            }
-        )
-        if az == "us-east-1a":
-            arc.state.shifts[-1].resource = "parked"
-    arc.state.shifts[0].resource = web
+    # (e.g. a shift started by another tool before a conflict check), so force two: the
+    # first is parked on another resource while the second is started, then moved back.
+    lab.existing_shift("web", "us-east-1a")
+    lab.arc.emulator.state.shifts[-1].resource = "parked"
+    lab.existing_shift("web", "us-east-1b")
+    lab.arc.emulator.state.shifts[0].resource = web
     assert lab.run("shift", "cancel", "--yes") == 0
     out = capsys.readouterr().out
     assert out.count("web ALB: cancelled") == 2
