@@ -21,8 +21,13 @@ class Report:
     ok: bool = True
     audit: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
+    # A report whose data is itself a published document format (the plan) is printed as
+    # is, without the command/ok envelope.
+    bare: bool = False
 
-    def document(self) -> dict[str, Any]:
+    def document(self) -> Any:
+        if self.bare:
+            return self.data
         doc: dict[str, Any] = {"command": self.title, "ok": self.ok, "result": self.data}
         if self.audit is not None:
             doc["audit"] = self.audit
