@@ -103,9 +103,10 @@ def main() -> None:
             "AWS_ENDPOINT_URL_ARC_ZONAL_SHIFT": arc.url,
             "AWS_MAX_ATTEMPTS": "1",
         }
-        # The AWS CLI on the image ships compiled bytecode; a normal install of commsec does
-        # too. This environment sets PYTHONDONTWRITEBYTECODE and uv installs without
-        # bytecode, which would make every Python variant recompile botocore on each run.
+        # The AWS CLI on the image ships compiled bytecode, and the project's environment is
+        # installed with it (uv's compile-bytecode). An environment made without it would
+        # recompile botocore in every run while PYTHONDONTWRITEBYTECODE is set; letting the
+        # warm-up round write the cache keeps all variants on equal terms either way.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         python = str(ROOT / ".venv" / "bin" / "python")
         variants = {
