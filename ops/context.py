@@ -118,7 +118,9 @@ class Context:
                 )
             retries: Any = {
                 "mode": mode,
-                "max_attempts": int(_env_number("AWS_MAX_ATTEMPTS", _DEFAULT_MAX_ATTEMPTS)),
+                # AWS_MAX_ATTEMPTS counts every attempt (as the AWS CLI and SDKs read it);
+                # botocore's "max_attempts" key would count retries only.
+                "total_max_attempts": int(_env_number("AWS_MAX_ATTEMPTS", _DEFAULT_MAX_ATTEMPTS)),
             }
             config = Config(
                 retries=retries,
