@@ -1,0 +1,108 @@
+"""The dispatcher, the outputs loader and the error mapping that every command shares."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+
+from ops import cli
+from ops.errors import EscalateError, InputError, RetryableError, from_aws
+from ops.outputs import load_outputs_file, parse_outputs
+from tests.support.outputs import sample_outputs, write_outputs
+
+
+def test_unknown_command_is_a_one_line_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["frobnicate"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["Error: unknown command 'frobnicate' (run 'commsec --help' for the list)"]
+
+
+def test_unknown_subcommand_lists_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["shift", "sideways"]) == 2
+    err = capsys.readouterr().err
+    assert "start, status, cancel, assess" in err
+
+
+def test_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for path in cli.COMMAND_TABLE:
+        assert " ".join(path) in out
+
+
+def test_outputs_file_round_trip(tmp_path: Path) -> None:
+    outputs = load_outputs_file(str(write_outputs(tmp_path / "o.json")))
+    assert outputs.az_id_for("us-east-1b") == "use1-az2"
+    assert outputs.az_name_for("use1-az4") == "us-east-1c"
+    assert outputs.db_port == 5432
+    assert set(outputs.alb_arns("all")) == {"web", "app"}
+
+
+def test_missing_output_is_named() -> None:
+    document = sample_outputs()
+    del document["appAlbArn"]
+    with pytest.raises(InputError, match="lacks the output\\(s\\) appAlbArn"):
+        parse_outputs(document, "stack prod")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("dbPort", "five", "output 'dbPort' of stack prod must be an integer"),
+        ("availabilityZones", [], "must be a non-empty list of strings"),
+        ("webAlbArn", "", "must be a non-empty string"),
+        ("kubeconfig", "[secret]", "is redacted"),
+    ],
+)
+def test_malformed_output_is_named(key: str, value: object, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        parse_outputs(sample_outputs(**{key: value}), "stack prod")
+
+
+def test_outputs_file_errors_are_input_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        load_outputs_file(str(tmp_path / "absent.json"))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(InputError, match="not valid JSON \\(line 1"):
+        load_outputs_file(str(bad))
+    listed = tmp_path / "list.json"
+    listed.write_text(json.dumps([1, 2]), encoding="utf-8")
+    with pytest.raises(InputError, match="must be a JSON object"):
+        load_outputs_file(str(listed))
+
+
+def _client_error(code: str, status: int) -> ClientError:
+    return ClientError(
+        {
+            "Error": {"Code": code, "Message": "x" * 5000},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        },
+        "StartZonalShift",
+    )
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind", "words"),
+    [
+        (_client_error("ThrottlingException", 400), RetryableError, "throttled"),
+        (_client_error("AccessDeniedException", 403), EscalateError, "denied"),
+        (_client_error("ResourceNotFoundException", 404), InputError, "not found"),
+        (_client_error("ConflictException", 409), EscalateError, "conflicts"),
+        (_client_error("InternalFailure", 500), RetryableError, "AWS side"),
+        (
+            EndpointConnectionError(endpoint_url="http://127.0.0.1:9"),
+            RetryableError,
+            "could not reach",
+        ),
+        (ReadTimeoutError(endpoint_url="http://127.0.0.1:9"), RetryableError, "timed out"),
+    ],
+)
+def test_aws_errors_map_to_what_the_operator_can_do(exc: Exception, kind: type, words: str) -> None:
+    mapped = from_aws(exc, "starting the shift")
+    assert type(mapped) is kind
+    assert words in mapped.message
+    assert len(mapped.render()) < 500  # service payloads are truncated
