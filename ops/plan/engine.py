@@ -14,6 +14,7 @@ is one recorded resource with its inputs; online, CrossGuard also sees its child
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
 import hashlib
 import json
@@ -25,6 +26,7 @@ from typing import Any
 import yaml
 
 PROJECT = "commsec-platform"
+STACK_TYPE = "pulumi:pulumi:Stack"
 ACCOUNT = "123456789012"
 SECRET_PLACEHOLDER = "[secret]"
 # The mocked region's AZs, with the zone ids of a typical account mapping.
@@ -401,7 +403,7 @@ def _mock_call(token: str, args: dict[str, Any], region: str) -> dict[str, Any]:
     return {}
 
 
-def _build_monitor(region: str, records: list[RecordedResource]) -> Any:
+def _build_monitor(region: str, records: list[RecordedResource], stack: str, project: str) -> Any:
     import pulumi
     from pulumi.runtime import mocks, rpc
     from pulumi.runtime.proto import resource_pb2
@@ -434,9 +436,17 @@ def _build_monitor(region: str, records: list[RecordedResource]) -> Any:
             supported = request.id not in ("outputValues", "resourceReferences")
             return type("SupportsFeatureResponse", (object,), {"hasSupport": supported})
 
+        def make_urn(self, parent: str, type_: str, name: str) -> str:
+            # As the engine does: the parent's whole qualified type chain, except that the
+            # root stack is not part of it.
+            qualified = type_
+            if parent and parent.split("::")[2] != STACK_TYPE:
+                qualified = f"{parent.split('::')[2]}${type_}"
+            return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
         def RegisterResource(self, request):
             response = super().RegisterResource(request)
-            if request.type != "pulumi:pulumi:Stack":
+            if request.type != STACK_TYPE:
                 inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
                 records.append(
                     RecordedResource(
@@ -485,6 +495,15 @@ def run(
     Raises ``StackFileError`` for an unreadable stack file and lets
     ``infra.settings.SettingsError`` through unchanged, before any resource is registered.
     """
+    # The SDK keeps its settings, configuration and root stack in context variables. A fresh,
+    # empty context per run means a second plan in the same process (tests, several stacks)
+    # starts from nothing instead of reusing the first run's root stack and config.
+    return contextvars.Context().run(_run, stack, stack_file, program, project)
+
+
+def _run(
+    stack: str, stack_file: Path, program: Callable[[], None] | None, project: str
+) -> PlanResult:
     import pulumi
     from pulumi.runtime import config as runtime_config
     from pulumi.runtime import settings as runtime_settings
@@ -504,12 +523,17 @@ def run(
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        mocks, monitor_class = _build_monitor(region, records)
+        mocks, monitor_class = _build_monitor(region, records, stack, project)
         pulumi.runtime.set_mocks(
             mocks, project=project, stack=stack, preview=False, monitor=monitor_class(mocks)
         )
         runtime_config.set_all_config(config, secret_keys)
-        _sync_await(run_pulumi_func(program))
+        try:
+            _sync_await(run_pulumi_func(program))
+        except Exception as exc:
+            # Tells a reader whether the failure came before any resource existed.
+            exc.add_note(f"{len(records)} resources were registered before the failure")
+            raise
         root = runtime_settings.get_root_resource()
         exported = dict(getattr(root, "outputs", {}))
         outputs: dict[str, Any] = {}
@@ -550,7 +574,7 @@ def write_out(result: PlanResult, document: dict[str, Any], out_dir: Path) -> li
 # --- the operator's summary ------------------------------------------------------------------
 
 
-def _sydney_views(windows: list[Any]) -> dict[str, list[str]]:
+def _sydney_views(windows: list[Any], daily: bool = False) -> dict[str, list[str]]:
     """Each UTC window as Sydney local time under AEST (UTC+10) and AEDT (UTC+11).
 
     Both offsets are shown because an AWS schedule is fixed in UTC while Sydney moves
@@ -560,7 +584,8 @@ def _sydney_views(windows: list[Any]) -> dict[str, list[str]]:
 
     def local(minute: int) -> str:
         day, rest = divmod(minute % market.WEEK_MINUTES, market.DAY_MINUTES)
-        return f"{market.DAY_NAMES[day]} {rest // 60:02d}:{rest % 60:02d}"
+        clock = f"{rest // 60:02d}:{rest % 60:02d}"
+        return clock if daily else f"{market.DAY_NAMES[day]} {clock}"
 
     return {
         label: [f"{local(w.start + offset)}-{local(w.end + offset)}" for w in windows]
@@ -626,6 +651,8 @@ def summarize(result: PlanResult) -> dict[str, Any]:
     for r in result.of_type("aws:rds/instance:Instance"):
         backup = r.inputs.get("backupWindow", "")
         maintenance = r.inputs.get("maintenanceWindow", "")
+        daily = market.parse_daily_window(backup)[:1] if backup else []
+        weekly = market.parse_weekly_window(maintenance) if maintenance else []
         databases.append(
             {
                 "identifier": r.inputs.get("identifier"),
@@ -635,12 +662,8 @@ def summarize(result: PlanResult) -> dict[str, Any]:
                 "backupRetentionDays": r.inputs.get("backupRetentionPeriod"),
                 "backupWindow": backup,
                 "maintenanceWindow": maintenance,
-                "backupWindowSydney": _sydney_views(market.parse_daily_window(backup)[:1])
-                if backup
-                else {},
-                "maintenanceWindowSydney": _sydney_views(market.parse_weekly_window(maintenance))
-                if maintenance
-                else {},
+                "backupWindowSydney": _sydney_views(daily, daily=True),
+                "maintenanceWindowSydney": _sydney_views(weekly),
             }
         )
     alarms = [
