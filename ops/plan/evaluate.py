@@ -40,6 +40,7 @@ from pulumi_policy.policy import _NotApplicableError  # the SDK's own not-applic
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 import policies
+from ops.errors import InputError
 from policies.rules import PACK_NAME, POLICIES
 
 CONFIG_DIR = Path(policies.__file__).resolve().parent / "config"
@@ -49,7 +50,7 @@ LEVELS = {level.value: level for level in EnforcementLevel}
 ENGINE_UNKNOWN = "<computed>"
 
 
-class PolicyConfigError(ValueError):
+class PolicyConfigError(InputError):
     """The policy config names an unknown policy or level; the message names the fix."""
 
 

@@ -10,6 +10,7 @@ from infra.contract import APP_ALB_NAME, WEB_ALB_NAME
 from infra.market import parse_arc_window, peak_conflicts
 from policies.rules._base import (
     MISSING,
+    Check,
     Config,
     Finding,
     Props,
@@ -38,7 +39,7 @@ TLS12_POLICY_PREFIXES = (
 )
 
 
-def _on_albs(*checks):  # type: ignore[no-untyped-def]
+def _on_albs(*checks: Check) -> dict[str, tuple[Check, ...]]:
     return dict.fromkeys(LOAD_BALANCERS, checks)
 
 
