@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from pulumi_policy import EnforcementLevel, PolicyResource
+from pulumi_policy import EnforcementLevel, PolicyConfigSchema, PolicyResource
 
 from infra.contract import APP_ALB_NAME, WEB_ALB_NAME
 from infra.market import parse_arc_window, peak_conflicts
@@ -189,6 +189,9 @@ POLICIES = [
         remediation="Set minimumLoadBalancerCapacity.capacityUnits on the web ALB.",
         checks=_on_albs(_lcu_reservation),
         enforcement=EnforcementLevel.MANDATORY,
+        config_schema=PolicyConfigSchema(
+            properties={"minimumCapacityUnits": {"type": "number", "minimum": 1, "default": 1}}
+        ),
     ),
     resource_policy(
         name="alb-listener-tls",

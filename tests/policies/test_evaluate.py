@@ -128,6 +128,13 @@ def test_stack_policy_config_files_exist_for_every_stack() -> None:
         assert "alb-lcu-reservation" in evaluate.load_policy_config(stack)
 
 
+def test_lcu_minimum_comes_from_the_policy_config() -> None:
+    config = {"alb-lcu-reservation": {"minimumCapacityUnits": 500}}
+    (found,) = evaluate_pack(resources_of("prod"), stack="prod", config=config)
+    assert found["policy"] == "alb-lcu-reservation" and found["enforcement"] == "mandatory"
+    assert "capacityUnits is 400" in found["message"] and "at least 500" in found["message"]
+
+
 def test_policy_config_properties_reach_the_rule() -> None:
     config: dict[str, Any] = {"required-tags": {"requiredTags": ["environment", "team"]}}
     found = evaluate_pack(resources_of("prod"), stack="prod", config=config)
