@@ -30,6 +30,10 @@ class LoadBalancerArgs:
     target_security_group_id: pulumi.Input[str]
     ingress_prefix_list_ids: list[pulumi.Input[str]] = field(default_factory=list)
     ingress_security_group_ids: list[pulumi.Input[str]] = field(default_factory=list)
+    # Each entry of a referenced prefix list counts as one rule against the security group's
+    # quota (60 by default); CloudFront's origin-facing list has 55, so a CloudFront-only ALB
+    # admits 443 alone (CloudFront talks HTTPS to the origin anyway).
+    ingress_ports: tuple[int, ...] = (80, 443)
     capacity_units: int = 0
 
 
@@ -56,7 +60,7 @@ class LoadBalancer(pulumi.ComponentResource):
                     security_groups=args.ingress_security_group_ids or None,
                     description=f"port {port} from the callers of {args.lb_name}",
                 )
-                for port in (80, 443)
+                for port in args.ingress_ports
             ],
             egress=[
                 aws.ec2.SecurityGroupEgressArgs(

@@ -61,6 +61,7 @@ def main() -> None:
             target_security_group_id=cluster.web_nodes_sg.id,
             # Only CloudFront reaches the web ALB.
             ingress_prefix_list_ids=[cloudfront_origins.id],
+            ingress_ports=(443,),
             capacity_units=s.web_alb_capacity_units,
         ),
     )

@@ -170,3 +170,10 @@ def test_environments_differ_only_where_configured(plans: dict[str, PlanResult])
     assert len(cidrs) == 3
     dev_web = _first(plans["dev"], req.ALB, name=contract.WEB_ALB_NAME)
     assert "minimumLoadBalancerCapacity" not in dev_web
+
+
+def test_web_alb_admits_only_cloudfront_over_https(plan: PlanResult) -> None:
+    (sg,) = [r for r in plan.resources if r.name == "commsec-web-sg"]
+    (rule,) = sg.inputs["ingress"]
+    assert (rule["fromPort"], rule["toPort"], rule["protocol"]) == (443, 443, "tcp")
+    assert rule["prefixListIds"] == ["pl-3b927c52"] and "cidrBlocks" not in rule
