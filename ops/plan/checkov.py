@@ -123,15 +123,10 @@ def unparseable(manifest_dir: Path) -> list[str]:
     return problems
 
 
-def run_checkov(manifest_dir: Path) -> dict[str, Any]:
-    """Scan ``manifest_dir`` and return ``passed, failed, skipped, failures, parse_errors``.
-
-    ``ok`` is False (and ``problem`` says why) on any failed check, any parse error, or zero
-    scanned resources. Raises :class:`CheckovUnavailable` when checkov cannot run at all.
-    """
-    launcher = checkov_command()
-    command = [
-        str(launcher),
+def checkov_args(manifest_dir: Path) -> list[str]:
+    """The full checkov command line for ``manifest_dir`` (run it with ``OFFLINE_ENV``)."""
+    return [
+        str(checkov_command()),
         "--directory",
         str(manifest_dir),
         "--config-file",
@@ -144,6 +139,15 @@ def run_checkov(manifest_dir: Path) -> dict[str, Any]:
         "--output",
         "json",
     ]
+
+
+def run_checkov(manifest_dir: Path) -> dict[str, Any]:
+    """Scan ``manifest_dir`` and return ``passed, failed, skipped, failures, parse_errors``.
+
+    ``ok`` is False (and ``problem`` says why) on any failed check, any parse error, or zero
+    scanned resources. Raises :class:`CheckovUnavailable` when checkov cannot run at all.
+    """
+    command = checkov_args(manifest_dir)
     env = {**os.environ, **OFFLINE_ENV}
     try:
         done = subprocess.run(

@@ -129,6 +129,23 @@ def _run_checks(checks: Sequence[Check], props: Props, config: Config) -> tuple[
     return problems, unknown
 
 
+def _metadata(
+    name: str,
+    description: str,
+    remediation: str,
+    enforcement: EnforcementLevel,
+    config_schema: PolicyConfigSchema | None,
+) -> dict[str, Any]:
+    """The SDK arguments every policy of the pack sets."""
+    return {
+        "name": name,
+        "description": description,
+        "enforcement_level": enforcement,
+        "config_schema": config_schema,
+        "remediation_steps": remediation,
+    }
+
+
 def resource_policy(
     *,
     name: str,
@@ -151,12 +168,7 @@ def resource_policy(
             raise unknown
 
     return ResourceValidationPolicy(
-        name=name,
-        description=description,
-        validate=validate,
-        enforcement_level=enforcement,
-        config_schema=config_schema,
-        remediation_steps=remediation,
+        validate=validate, **_metadata(name, description, remediation, enforcement, config_schema)
     )
 
 
@@ -183,12 +195,7 @@ def stack_policy(
             raise unknown
 
     return StackValidationPolicy(
-        name=name,
-        description=description,
-        validate=validate,
-        enforcement_level=enforcement,
-        config_schema=config_schema,
-        remediation_steps=remediation,
+        validate=validate, **_metadata(name, description, remediation, enforcement, config_schema)
     )
 
 
