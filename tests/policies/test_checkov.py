@@ -6,6 +6,8 @@ checkov is installed by ``scripts/install-checkov`` (run by ``scripts/setup`` an
 
 from __future__ import annotations
 
+import importlib.util
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 import yaml
 
 from ops.plan.checkov import CONFIG_FILE, LAUNCHER, CheckovUnavailable, run_checkov
+from tests.policies.conftest import ROOT
 
 pytestmark = pytest.mark.skipif(
     not LAUNCHER.exists(), reason="checkov missing: run scripts/install-checkov"
@@ -94,3 +97,13 @@ def test_missing_launcher_names_the_fix(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setenv("COMMSEC_CHECKOV", str(tmp_path / "nowhere" / "checkov"))
     with pytest.raises(CheckovUnavailable, match="run scripts/install-checkov"):
         run_checkov(tmp_path)
+
+
+def test_checkov_stays_out_of_the_project_environment() -> None:
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "install-checkov")], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    # Installed (and re-checked) in its own tool environment, never importable here.
+    assert importlib.util.find_spec("checkov") is None
+    assert LAUNCHER.resolve().is_relative_to(ROOT / ".commsec" / "tools")
