@@ -1,0 +1,181 @@
+"""Every settings rule stops the run before any resource, naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.settings import SettingsError
+from ops import cli
+from ops.plan import engine
+from tests.infra.conftest import stack_file, write_stack
+
+PROD_WEB = {"instanceType": "m6i.xlarge", "minSize": 3, "maxSize": 10, "desiredSize": 6}
+WORKLOAD = {
+    "image": "333333333333.dkr.ecr.us-east-1.amazonaws.com/commsec/frontend:2.14.3",
+    "minReplicas": 3,
+    "maxReplicas": 20,
+    "cpuRequest": "1",
+    "memoryRequest": "2Gi",
+    "cpuLimit": "2",
+    "memoryLimit": "4Gi",
+}
+
+
+def _workloads(**frontend: Any) -> dict[str, Any]:
+    return {
+        "frontend": {**WORKLOAD, **frontend},
+        "api-gateway": WORKLOAD,
+        "trading-service": WORKLOAD,
+    }
+
+
+# (case id, config changes, the key the error must name)
+BAD = [
+    ("two AZs", {"availabilityZones": ["us-east-1a", "us-east-1b"]}, "availabilityZones"),
+    ("repeated AZ", {"availabilityZones": ["us-east-1a"] * 3}, "availabilityZones"),
+    (
+        "AZ of another region",
+        {"availabilityZones": ["us-east-1a", "us-east-1b", "eu-west-1c"]},
+        "availabilityZones",
+    ),
+    ("AZs not a list", {"availabilityZones": "us-east-1a"}, "availabilityZones"),
+    ("bad region", {"aws:region": "useast1"}, "aws:region"),
+    ("unknown environment", {"environment": "qa"}, "environment"),
+    ("missing owner", {"owner": None}, "owner"),
+    ("VPC CIDR malformed", {"vpcCidr": "10.30.0.0/33"}, "vpcCidr"),
+    (
+        "overlapping CIDR",
+        {"privateSubnetCidrs": ["10.30.0.0/20", "10.30.80.0/20", "10.30.96.0/20"]},
+        "privateSubnetCidrs",
+    ),
+    (
+        "subnet outside the VPC",
+        {"databaseSubnetCidrs": ["10.30.128.0/20", "10.30.144.0/20", "10.99.0.0/20"]},
+        "databaseSubnetCidrs",
+    ),
+    (
+        "two public subnets",
+        {"publicSubnetCidrs": ["10.30.0.0/20", "10.30.16.0/20"]},
+        "publicSubnetCidrs",
+    ),
+    ("API open to the world", {"apiPublicAccessCidrs": ["0.0.0.0/0"]}, "apiPublicAccessCidrs"),
+    (
+        "unknown node family",
+        {"webNodeGroup": {**PROD_WEB, "instanceType": "m6.large"}},
+        "webNodeGroup.instanceType",
+    ),
+    (
+        "node group min below 3",
+        {"appNodeGroup": {**PROD_WEB, "minSize": 2, "desiredSize": 2}},
+        "appNodeGroup.minSize",
+    ),
+    (
+        "node group max below 10",
+        {"webNodeGroup": {**PROD_WEB, "maxSize": 8}},
+        "webNodeGroup.maxSize",
+    ),
+    (
+        "desired above max",
+        {"webNodeGroup": {**PROD_WEB, "desiredSize": 12}},
+        "webNodeGroup.desiredSize",
+    ),
+    (
+        "node count not a number",
+        {"webNodeGroup": {**PROD_WEB, "minSize": "three"}},
+        "webNodeGroup.minSize",
+    ),
+    (
+        "certificate of another region",
+        {"cloudfrontCertificateArn": "arn:aws:acm:ap-southeast-2:333333333333:certificate/0a1b-2c"},
+        "cloudfrontCertificateArn",
+    ),
+    ("certificate not an ARN", {"webCertificateArn": "my-cert"}, "webCertificateArn"),
+    ("LCU below the floor", {"webAlbCapacityUnits": 50}, "webAlbCapacityUnits"),
+    ("production without LCU reservation", {"webAlbCapacityUnits": 0}, "webAlbCapacityUnits"),
+    ("LCU not a number", {"webAlbCapacityUnits": "lots"}, "webAlbCapacityUnits"),
+    ("log retention CloudWatch rejects", {"logRetentionDays": 45}, "logRetentionDays"),
+    ("domain not a DNS name", {"webDomainName": "trade commsec"}, "webDomainName"),
+    ("Kubernetes version malformed", {"kubernetesVersion": "latest"}, "kubernetesVersion"),
+    ("unknown DB class family", {"dbInstanceClass": "db.x9z.large"}, "dbInstanceClass"),
+    ("DB class without db. prefix", {"dbInstanceClass": "r6g.large"}, "dbInstanceClass"),
+    ("PostgreSQL 15", {"dbEngineVersion": "15.8"}, "dbEngineVersion"),
+    ("storage ceiling below size", {"dbMaxAllocatedStorage": 100}, "dbMaxAllocatedStorage"),
+    ("retention not a number", {"backupRetentionDays": "thirty-five"}, "backupRetentionDays"),
+    ("retention too short", {"backupRetentionDays": 7}, "backupRetentionDays"),
+    ("malformed e-mail", {"alertEmail": "oncall-at-commsec"}, "alertEmail"),
+    (
+        "image on latest",
+        {"workloads": _workloads(image="registry.example.com/commsec/web:latest")},
+        "workloads.frontend.image",
+    ),
+    (
+        "image unpinned",
+        {"workloads": _workloads(image="registry.example.com/commsec/web")},
+        "workloads.frontend.image",
+    ),
+    ("one replica", {"workloads": _workloads(minReplicas=1)}, "workloads.frontend.minReplicas"),
+    (
+        "bad quantity",
+        {"workloads": _workloads(memoryLimit="4 gigs")},
+        "workloads.frontend.memoryLimit",
+    ),
+    ("workload missing", {"workloads": {"frontend": WORKLOAD}}, "workloads.api-gateway"),
+]
+
+
+@pytest.mark.parametrize(("changes", "key"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_setting_stops_before_any_resource(
+    tmp_path: Path, changes: dict[str, Any], key: str
+) -> None:
+    path = write_stack(tmp_path, "prod", changes)
+    with pytest.raises(SettingsError) as raised:
+        engine.run("prod", path)
+    assert raised.value.key == key
+    message = str(raised.value)
+    assert key in message and "; " in message, message
+    assert "0 resources were registered before the failure" in raised.value.__notes__
+
+
+def test_cli_reports_a_bad_stack_file_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_stack(tmp_path, "prod", {"availabilityZones": ["us-east-1a", "us-east-1b"]})
+    code = cli.main(["plan", "prod", "--stack-file", str(path), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("Error: "), err
+    assert "commsec-platform:availabilityZones" in err[0]
+    assert "three distinct Availability Zones" in err[0]
+    assert not (tmp_path / "out" / "plan.json").exists()
+
+
+def test_unknown_stack_names_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["plan", "qa"]) == 2
+    err = capsys.readouterr().err
+    assert "no stack file for stack 'qa'" in err and "dev, prod, staging" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [("config: [1, 2", "not valid YAML"), ("config: 3\n", "no 'config:' mapping")],
+)
+def test_unreadable_stack_file_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, fragment: str
+) -> None:
+    path = tmp_path / "Pulumi.bad.yaml"
+    path.write_text(text)
+    assert cli.main(["plan", "prod", "--stack-file", str(path)]) == 2
+    assert fragment in capsys.readouterr().err
+
+
+def test_secure_values_are_secrets_not_decrypted(tmp_path: Path) -> None:
+    path = write_stack(tmp_path, "dev", {"dbNote": {"secure": "v1:AAAAbase64ciphertext"}})
+    config, secrets = engine.load_stack_config(path)
+    assert secrets == ["commsec-platform:dbNote"]
+    assert config["commsec-platform:dbNote"] == engine.SECRET_PLACEHOLDER
+    assert config["commsec-platform:webNodeGroup"].startswith("{")
+    assert config["aws:region"] == "us-east-1"
+    assert stack_file("dev").read_text().count("secure:") == 0
