@@ -122,7 +122,7 @@ def plan(args: argparse.Namespace, ctx: Context) -> Report:
     engine.write_out(result, document, out_dir)
     reasons = _failed(violations, checkov)
     text = render_text(result, engine.summarize(result), violations, checkov, out_dir, reasons)
-    return Report(title="plan", data=document, text=text, ok=not reasons)
+    return Report(title="plan", data=document, text=text, ok=not reasons, bare=True)
 
 
 # --- text ------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ def _expected_code(document: dict) -> int:
 
 def test_json_plan_document(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = cli.main(["plan", "staging", "--format", "json", "--no-checkov", "--out", str(tmp_path)])
-    document = json.loads(capsys.readouterr().out)["result"]
+    document = json.loads(capsys.readouterr().out)
     assert code == _expected_code(document)
     assert set(document) == {"stack", "project", "resources", "outputs", "violations", "checkov"}
     assert document["stack"] == "staging" and document["project"] == "commsec-platform"
@@ -98,7 +98,7 @@ def test_console_script_runs_from_a_fresh_process(tmp_path: Path) -> None:
         [str(commsec), "plan", "dev", "--format", "json", "--no-checkov", "--out", str(tmp_path)],
         capture_output=True, text=True, env=dict(os.environ), cwd=ROOT, timeout=120, check=False,
     )  # fmt: skip
-    document = json.loads(done.stdout)["result"]
+    document = json.loads(done.stdout)
     assert done.returncode == _expected_code(document), done.stderr
     assert document["stack"] == "dev"
     assert document["outputs"]["region"] == "us-east-1"
