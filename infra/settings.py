@@ -6,10 +6,11 @@ rule and the fix, so ``pulumi preview`` and ``commsec plan`` stop before registe
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,9 @@ class SettingsError(ValueError):
 
     def __init__(self, key: str, value: object, rule: str, fix: str) -> None:
         self.key, self.value, self.rule, self.fix = key, value, rule, fix
+        if value is None:
+            super().__init__(f"{PROJECT}:{key}: {rule}; {fix}")
+            return
         shown = value if isinstance(value, str) else json.dumps(value)
         super().__init__(f"{PROJECT}:{key} = {shown!r}: {rule}; {fix}")
 
@@ -114,7 +118,12 @@ class _Reader:
     """Reads raw values from a ``pulumi.Config``-like getter and checks their shapes."""
 
     def __init__(self, get: Callable[[str], str | None]) -> None:
-        self._get = get
+        self._get_raw = get
+        self.seen: set[str] = set()
+
+    def _get(self, key: str) -> str | None:
+        self.seen.add(key)
+        return self._get_raw(key)
 
     def raw(self, key: str) -> str | None:
         return self._get(key)
@@ -263,7 +272,25 @@ def _check_public_cidrs(value: list[Any]) -> tuple[str, ...]:
     return tuple(str(b) for b in value)
 
 
+def reject_unknown(where: str, keys: Iterable[str], known: Iterable[str]) -> None:
+    """Refuse a key the program does not read: a misspelt setting would silently fall back
+    to a default (or vanish), which is worse than stopping."""
+    known = sorted(known)
+    for key in sorted(keys):
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1)
+        fix = f"did you mean {close[0]}?" if close else f"known keys: {', '.join(known)}"
+        raise SettingsError(
+            f"{where}{key}",
+            None,
+            "is not a setting of this program",
+            f"remove it or fix its spelling ({fix})",
+        )
+
+
 def _check_node_group(key: str, value: dict[str, Any]) -> NodeGroupSettings:
+    reject_unknown(f"{key}.", value, ("instanceType", "minSize", "maxSize", "desiredSize"))
     instance_type = str(value.get("instanceType", ""))
     match = _INSTANCE_TYPE.match(instance_type)
     if not match or match.group("family") not in NODE_FAMILIES:
@@ -319,13 +346,26 @@ def _check_certificate(key: str, value: str, region: str) -> str:
     return value
 
 
+_WORKLOAD_FIELDS = (
+    "image",
+    "minReplicas",
+    "maxReplicas",
+    "cpuRequest",
+    "memoryRequest",
+    "cpuLimit",
+    "memoryLimit",
+)
+
+
 def _check_workloads(value: dict[str, Any], names: tuple[str, ...]) -> dict[str, WorkloadSettings]:
+    reject_unknown("workloads.", value, names)
     result = {}
     for name in names:
         spec = value.get(name)
         key = f"workloads.{name}"
         if not isinstance(spec, dict):
             raise SettingsError(key, spec, "is missing", f"add a {name} entry under workloads")
+        reject_unknown(f"{key}.", spec, _WORKLOAD_FIELDS)
         image = str(spec.get("image", ""))
         if not _IMAGE.match(image) or image.endswith(":latest"):
             raise SettingsError(
@@ -388,8 +428,16 @@ def _check_db(instance_class: str, version: str, storage: int, max_storage: int)
         )
 
 
-def load(get: Callable[[str], str | None], region: str | None) -> Settings:
-    """Build and validate :class:`Settings` from a ``pulumi.Config``-style getter."""
+def load(
+    get: Callable[[str], str | None],
+    region: str | None,
+    configured: Iterable[str] | None = None,
+) -> Settings:
+    """Build and validate :class:`Settings` from a ``pulumi.Config``-style getter.
+
+    ``configured`` are the project's keys present in the stack (without the ``project:``
+    prefix); any that the program does not read is refused.
+    """
     from infra.contract import DEPLOYMENTS
 
     read = _Reader(get)
@@ -464,7 +512,7 @@ def load(get: Callable[[str], str | None], region: str | None) -> Settings:
     db_version = read.string("dbEngineVersion")
     storage, max_storage = read.integer("dbAllocatedStorage"), read.integer("dbMaxAllocatedStorage")
     _check_db(db_class, db_version, storage, max_storage)
-    return Settings(
+    settings = Settings(
         environment=environment,
         region=region,
         owner=read.string("owner"),
@@ -501,11 +549,18 @@ def load(get: Callable[[str], str | None], region: str | None) -> Settings:
         log_retention_days=log_days,
         workloads=_check_workloads(read.structured("workloads", dict), DEPLOYMENTS),
     )
+    if configured is not None:
+        reject_unknown("", configured, read.seen)
+    return settings
 
 
 def from_pulumi() -> Settings:
     """Read the running stack's configuration once (the program's only ``Config`` reads)."""
     import pulumi
+    from pulumi.runtime import config as runtime_config
 
     config = pulumi.Config(PROJECT)
-    return load(config.get, pulumi.Config("aws").get("region"))
+    everything = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    prefix = f"{PROJECT}:"
+    configured = [key[len(prefix) :] for key in everything if key.startswith(prefix)]
+    return load(config.get, pulumi.Config("aws").get("region"), configured)

@@ -1,10 +1,10 @@
 """The ``commsec`` command line: a thin dispatcher over functions that return data.
 
 Only the module of the command being run is imported, so ``commsec shift start`` never pays
-for Pulumi, the Kubernetes client or psycopg. Every leaf command gets ``--format`` and
-``--audit-log``; commands that read a stack get ``--stack``/``--outputs``; mutating ones
-get ``--dry-run``/``--yes``. Foreseeable failures print one ``Error:`` line: exit 2 for
-bad usage or input, 1 for a failed check or operation.
+for Pulumi, the Kubernetes client or psycopg. Every leaf command gets ``--format``;
+commands that read a stack get ``--stack``/``--outputs``; mutating ones get ``--dry-run``,
+``--yes`` and ``--audit-log``. Foreseeable failures print one ``Error:`` line: exit 2 for bad
+usage or input, 1 for a failed check or operation.
 """
 
 from __future__ import annotations
@@ -99,6 +99,11 @@ def _resolve(argv: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
     if prefix and any(p[:1] == prefix for p in COMMAND_TABLE) and len(words) == 1:
         print(_overview(prefix))
         raise SystemExit(0)
+    if words[:1] == ["--version"]:
+        from importlib.metadata import version
+
+        print(f"commsec {version('commsec-platform')}")
+        raise SystemExit(0)
     if not words or words[0] in ("-h", "--help", "help"):
         print(_overview())
         raise SystemExit(0)
@@ -123,13 +128,6 @@ def _build_parser(path: tuple[str, ...], command: Command) -> argparse.ArgumentP
         default="text",
         help="text tables (default) or one JSON document",
     )
-    common.add_argument(
-        "--audit-log",
-        metavar="PATH",
-        type=Path,
-        default=None,
-        help="audit log file (default: ~/.local/state/commsec/audit.jsonl)",
-    )
     if command.needs_outputs:
         common.add_argument(
             "--stack", metavar="NAME", help="read the outputs of this stack through the Pulumi CLI"
@@ -145,6 +143,16 @@ def _build_parser(path: tuple[str, ...], command: Command) -> argparse.ArgumentP
             "--dry-run", action="store_true", help="show the exact calls without making them"
         )
         common.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    # Accepted everywhere so scripts can pass it uniformly, shown only where it matters.
+    common.add_argument(
+        "--audit-log",
+        metavar="PATH",
+        type=Path,
+        default=None,
+        help="audit log file (default: ~/.local/state/commsec/audit.jsonl)"
+        if command.mutating
+        else argparse.SUPPRESS,
+    )
     command.add_arguments(parser)
     return parser
 
@@ -181,7 +189,7 @@ def run(argv: Sequence[str]) -> int:
         yes=getattr(args, "yes", False),
         stack=getattr(args, "stack", None),
         outputs_file=getattr(args, "outputs", None),
-        audit_log=args.audit_log or default_audit_log(),
+        audit_log=getattr(args, "audit_log", None) or default_audit_log(),
     )
     report = command.run(args, ctx)
     _emit(report, args.format)

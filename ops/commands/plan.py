@@ -49,6 +49,11 @@ def project_root(start: Path | None = None) -> Path:
 
 def _stack_file(args: argparse.Namespace, root: Path) -> Path:
     if args.stack_file is not None:
+        if args.stack_file.is_dir():
+            raise InputError(
+                f"--stack-file {args.stack_file} is a directory, not a stack file",
+                hint="pass the path of a Pulumi stack file (YAML with a config: mapping)",
+            )
         if not args.stack_file.is_file():
             raise InputError(
                 f"--stack-file {args.stack_file} does not exist",
@@ -99,6 +104,29 @@ def _failed(violations: list[dict[str, Any]], checkov: dict[str, Any] | None) ->
     return reasons
 
 
+def _check_environment(stack: str, stack_file: Path, engine: Any) -> None:
+    """Refuse to plan one environment's file as another stack: its tags and its policy
+    configuration would disagree, and the plan would mislead whoever reads it."""
+    config, _ = engine.load_stack_config(stack_file)
+    declared = config.get("commsec-platform:environment")
+    if declared and stack in ("dev", "staging", "prod") and declared != stack:
+        raise InputError(
+            f"{stack_file} declares environment {declared!r} but is planned as stack {stack!r}",
+            hint=f"run 'commsec plan {declared} --stack-file {stack_file}', "
+            "or fix commsec-platform:environment",
+        )
+
+
+def _write_out(engine: Any, result: Any, document: dict[str, Any], out_dir: Path) -> None:
+    try:
+        engine.write_out(result, document, out_dir)
+    except OSError as exc:
+        raise InputError(
+            f"--out {out_dir}: cannot write there ({exc.strerror or exc})",
+            hint="pass a directory you can write to",
+        ) from exc
+
+
 def plan(args: argparse.Namespace, ctx: Context) -> Report:
     from infra.settings import SettingsError
     from ops.plan import engine
@@ -106,6 +134,7 @@ def plan(args: argparse.Namespace, ctx: Context) -> Report:
     root = project_root()
     stack_file = _stack_file(args, root)
     try:
+        _check_environment(args.stack_name, stack_file, engine)
         result = engine.run(args.stack_name, stack_file)
     except SettingsError as exc:
         # The message already names key, value, rule and fix.
@@ -115,11 +144,11 @@ def plan(args: argparse.Namespace, ctx: Context) -> Report:
 
     out_dir = args.out if args.out is not None else root / "build" / args.stack_name
     document = result.document()
-    engine.write_out(result, document, out_dir)
+    _write_out(engine, result, document, out_dir)
     violations, checkov = _policy_verdicts(result, document, out_dir / "manifests", args.no_checkov)
     document["violations"] = violations
     document["checkov"] = checkov
-    engine.write_out(result, document, out_dir)
+    _write_out(engine, result, document, out_dir)
     reasons = _failed(violations, checkov)
     text = render_text(result, engine.summarize(result), violations, checkov, out_dir, reasons)
     return Report(title="plan", data=document, text=text, ok=not reasons, bare=True)

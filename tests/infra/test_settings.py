@@ -123,6 +123,22 @@ BAD = [
         "workloads.frontend.memoryLimit",
     ),
     ("workload missing", {"workloads": {"frontend": WORKLOAD}}, "workloads.api-gateway"),
+    ("misspelt key", {"logRetentionDayz": 365}, "logRetentionDayz"),
+    (
+        "misspelt node-group field",
+        {"webNodeGroup": {**PROD_WEB, "desiredSiz": 6}},
+        "webNodeGroup.desiredSiz",
+    ),
+    (
+        "misspelt workload field",
+        {"workloads": _workloads(cpuLimt="2")},
+        "workloads.frontend.cpuLimt",
+    ),
+    (
+        "unknown workload",
+        {"workloads": {**_workloads(), "frontendd": WORKLOAD}},
+        "workloads.frontendd",
+    ),
 ]
 
 
@@ -150,6 +166,49 @@ def test_cli_reports_a_bad_stack_file_in_one_line(
     assert "commsec-platform:availabilityZones" in err[0]
     assert "three distinct Availability Zones" in err[0]
     assert not (tmp_path / "out" / "plan.json").exists()
+
+
+def test_misspelt_key_suggests_the_right_one(tmp_path: Path) -> None:
+    path = write_stack(tmp_path, "prod", {"logRetentionDayz": 365})
+    with pytest.raises(SettingsError, match="did you mean logRetentionDays"):
+        engine.run("prod", path)
+
+
+def test_stack_file_of_another_environment_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(
+        [
+            "plan",
+            "dev",
+            "--stack-file",
+            str(stack_file("prod")),
+            "--no-checkov",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "declares environment 'prod'" in err and "planned as stack 'dev'" in err
+
+
+@pytest.mark.parametrize("where", ["directory", "file-parent"])
+def test_unwritable_out_directory_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    blocker = tmp_path / "plain-file"
+    blocker.write_text("")
+    out = blocker / "sub" if where == "file-parent" else blocker
+    code = cli.main(["plan", "dev", "--no-checkov", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith(f"Error: --out {out}: cannot write"), err
+
+
+def test_stack_file_that_is_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["plan", "prod", "--stack-file", str(tmp_path)]) == 2
+    assert "is a directory, not a stack file" in capsys.readouterr().err
 
 
 def test_unknown_stack_names_the_choices(capsys: pytest.CaptureFixture[str]) -> None:

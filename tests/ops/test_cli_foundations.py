@@ -106,3 +106,8 @@ def test_aws_errors_map_to_what_the_operator_can_do(exc: Exception, kind: type, 
     assert type(mapped) is kind
     assert words in mapped.message
     assert len(mapped.render()) < 500  # service payloads are truncated
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("commsec 0.")
