@@ -104,7 +104,11 @@ def _resolve(argv: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
 
         print(f"commsec {version('commsec-platform')}")
         raise SystemExit(0)
-    if not words or words[0] in ("-h", "--help", "help"):
+    if not words:
+        # A bare 'commsec' is a usage error, like any missing argument.
+        print(_overview(), file=sys.stderr)
+        raise SystemExit(2)
+    if words[0] in ("-h", "--help", "help"):
         print(_overview())
         raise SystemExit(0)
     if prefix and any(p[:1] == prefix for p in COMMAND_TABLE):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import math
 import os
 import socket
 import sys
@@ -36,13 +37,34 @@ def default_audit_log() -> Path:
 
 
 def _env_number(name: str, default: float) -> float:
+    """A positive, finite number from the environment (a timeout, a count)."""
     raw = os.environ.get(name)
-    if raw is None:
+    if raw is None or raw == "":
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
-        raise InputError(f"environment variable {name}={raw!r} must be a number") from None
+        raise InputError(
+            f"environment variable {name}={raw!r} must be a number",
+            hint=f"set a positive number or unset {name}",
+        ) from None
+    if not math.isfinite(value) or value <= 0:
+        raise InputError(
+            f"environment variable {name}={raw!r} must be a positive number",
+            hint=f"set a positive number or unset {name}",
+        )
+    return value
+
+
+def _max_attempts() -> int:
+    attempts = _env_number("AWS_MAX_ATTEMPTS", _DEFAULT_MAX_ATTEMPTS)
+    if attempts != int(attempts) or attempts > 20:
+        raise InputError(
+            f"environment variable AWS_MAX_ATTEMPTS={os.environ['AWS_MAX_ATTEMPTS']!r} must be "
+            "a whole number from 1 to 20",
+            hint="unset it for the default of 5",
+        )
+    return int(attempts)
 
 
 @dataclass
@@ -120,7 +142,7 @@ class Context:
                 "mode": mode,
                 # AWS_MAX_ATTEMPTS counts every attempt (as the AWS CLI and SDKs read it);
                 # botocore's "max_attempts" key would count retries only.
-                "total_max_attempts": int(_env_number("AWS_MAX_ATTEMPTS", _DEFAULT_MAX_ATTEMPTS)),
+                "total_max_attempts": _max_attempts(),
             }
             config = Config(
                 retries=retries,
@@ -161,8 +183,15 @@ class Context:
     # --- mutation guard rails -----------------------------------------------------------
 
     def confirm(self, summary: str) -> None:
-        """Ask before changing anything, unless ``--yes``; never guess in a script."""
-        if self.yes or self.dry_run:
+        """Ask before changing anything, unless ``--yes``; never guess in a script.
+
+        Every mutating command calls this right before its first change, after its inputs
+        are validated, so it is also where an unwritable audit log stops the change.
+        """
+        if self.dry_run:
+            return
+        self.check_audit_log()
+        if self.yes:
             return
         if not sys.stdin.isatty():
             raise InputError(
@@ -174,6 +203,18 @@ class Context:
         answer = sys.stdin.readline().strip().lower()
         if answer not in ("y", "yes"):
             raise Aborted("aborted by the operator; nothing was changed")
+
+    def check_audit_log(self) -> None:
+        """Fail before a change, not after it, when the audit record could not be written."""
+        try:
+            self.audit_log.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.audit_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.close(fd)
+        except OSError as exc:
+            raise InputError(
+                f"--audit-log {self.audit_log}: cannot append to it ({exc.strerror or exc})",
+                hint="pass --audit-log with a writable file; nothing was changed",
+            ) from None
 
     def record_audit(
         self,

@@ -9,6 +9,7 @@ names the output and the stack rather than a ``KeyError`` deep inside an operati
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from infra.contract import OUTPUTS, OutputSpec
 from ops.errors import InputError, RetryableError, truncate
 
 _PULUMI_TIMEOUT_S = 60
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,9 @@ def _check(spec: OutputSpec, value: Any, source: str) -> Any:
                 f"{where} must be a non-empty string, got {truncate(repr(value), 60)}",
                 hint="re-export the stack outputs with 'pulumi stack output --json --show-secrets'",
             )
-        if value == "[secret]":
-            raise InputError(
-                f"{where} is redacted ('[secret]')",
-                hint="export the outputs with --show-secrets",
-            )
+        # A redacted kubeconfig ('[secret]', exported without --show-secrets) is accepted:
+        # only the Kubernetes commands use it, and they fall back to EKS DescribeCluster for
+        # the endpoint and CA, minting their own token either way.
         return value
     if spec.kind == "int":
         if isinstance(value, bool) or not isinstance(value, int | str):
@@ -125,6 +125,11 @@ def parse_outputs(document: Any, source: str) -> StackOutputs:
             hint="run 'pulumi up' for that stack with the current program, then export again",
         )
     values = {_snake(spec.name): _check(spec, document[spec.name], source) for spec in OUTPUTS}
+    if not _REGION.match(values["region"]):
+        raise InputError(
+            f"output 'region' of {source} is {values['region']!r}, not an AWS region name",
+            hint="expected a name like us-east-1; re-export the stack outputs",
+        )
     outputs = StackOutputs(source=source, **values)
     if len(outputs.availability_zones) != len(outputs.availability_zone_ids):
         raise InputError(
@@ -140,6 +145,13 @@ def load_outputs_file(path: str) -> StackOutputs:
     except FileNotFoundError:
         raise InputError(
             f"--outputs {path}: no such file",
+            hint="pass the JSON written by 'pulumi stack output --json --show-secrets > FILE'",
+        ) from None
+    except IsADirectoryError:
+        raise InputError(f"--outputs {path} is a directory, not a JSON file") from None
+    except UnicodeDecodeError:
+        raise InputError(
+            f"--outputs {path} is not UTF-8 text",
             hint="pass the JSON written by 'pulumi stack output --json --show-secrets > FILE'",
         ) from None
     except OSError as exc:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
 from collections.abc import Callable
 from typing import TextIO
 
-from ops.errors import RetryableError
+from ops.errors import InputError, RetryableError
 
 _SPINNER = "|/-\\"
 
@@ -16,10 +17,19 @@ _SPINNER = "|/-\\"
 def poll_interval(default_s: float) -> float:
     """The polling interval; ``COMMSEC_POLL_INTERVAL`` shortens it for tests and demos."""
     override = os.environ.get("COMMSEC_POLL_INTERVAL")
-    try:
-        return float(override) if override else default_s
-    except ValueError:
+    if not override:
         return default_s
+    try:
+        value = float(override)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise InputError(
+            f"environment variable COMMSEC_POLL_INTERVAL={override!r} must be a positive "
+            "number of seconds",
+            hint="unset it for the default",
+        )
+    return value
 
 
 def wait_until(

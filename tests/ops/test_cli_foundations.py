@@ -54,7 +54,7 @@ def test_missing_output_is_named() -> None:
         ("dbPort", "five", "output 'dbPort' of stack prod must be an integer"),
         ("availabilityZones", [], "must be a non-empty list of strings"),
         ("webAlbArn", "", "must be a non-empty string"),
-        ("kubeconfig", "[secret]", "is redacted"),
+        ("region", "mars-1", "not an AWS region name"),
     ],
 )
 def test_malformed_output_is_named(key: str, value: object, message: str) -> None:
@@ -111,3 +111,58 @@ def test_aws_errors_map_to_what_the_operator_can_do(exc: Exception, kind: type, 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("commsec 0.")
+
+
+def test_redacted_kubeconfig_is_accepted() -> None:
+    # Only the Kubernetes commands read it, and they fall back to EKS DescribeCluster.
+    assert parse_outputs(sample_outputs(kubeconfig="[secret]"), "stack prod").kubeconfig
+
+
+def test_binary_outputs_file_is_an_input_error(tmp_path: Path) -> None:
+    binary = tmp_path / "o.json"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(InputError, match="is not UTF-8 text"):
+        load_outputs_file(str(binary))
+
+
+def test_bare_commsec_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([]) == 2
+    assert "usage: commsec COMMAND" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("AWS_MAX_ATTEMPTS", "-3"),
+        ("AWS_MAX_ATTEMPTS", "2.5"),
+        ("COMMSEC_AWS_READ_TIMEOUT", "nan"),
+        ("COMMSEC_AWS_CONNECT_TIMEOUT", "0"),
+    ],
+)
+def test_bad_client_settings_are_input_errors(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    from ops.context import Context
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(InputError, match=name):
+        Context(command="x", region="us-east-1").aws("sts")
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "inf"])
+def test_bad_poll_interval_is_an_input_error(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    from ops.progress import poll_interval
+
+    monkeypatch.setenv("COMMSEC_POLL_INTERVAL", value)
+    with pytest.raises(InputError, match="COMMSEC_POLL_INTERVAL"):
+        poll_interval(10)
+
+
+def test_unwritable_audit_log_is_refused_before_any_change(tmp_path: Path) -> None:
+    from ops.context import Context
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(InputError, match="cannot append to it") as info:
+        Context(command="x", audit_log=blocker / "audit.jsonl").check_audit_log()
+    assert "nothing was changed" in info.value.render()

@@ -96,3 +96,12 @@ def test_now_can_be_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COMMSEC_NOW", "2026-10-05T08:30:00")
     with pytest.raises(InputError, match="needs a UTC offset"):
         Context(command="x").now()
+
+
+def test_confirm_refuses_a_change_that_could_not_be_audited(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    ctx = Context(command="x", yes=True, audit_log=blocker / "audit.jsonl")
+    with pytest.raises(InputError, match="cannot append to it"):
+        ctx.confirm("cancel 2 zonal shifts")
+    Context(command="x", dry_run=True, audit_log=blocker / "audit.jsonl").confirm("dry run")
