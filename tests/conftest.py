@@ -8,6 +8,8 @@ database) can send traffic anywhere else, even when a test forgets to set an end
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 _SAFE_ENV = {
     "AWS_EC2_METADATA_DISABLED": "true",
@@ -25,3 +27,13 @@ _SAFE_ENV = {
 os.environ.update(_SAFE_ENV)
 for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "PGHOST", "PGPASSWORD", "PGSERVICE"):
     os.environ.pop(_name, None)
+
+# Loopback-only name resolution, in this process and in every Python process a test starts.
+_GUARD = Path(__file__).parent / "support" / "netguard"
+sys.path.insert(0, str(_GUARD))
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(_GUARD), os.environ.get("PYTHONPATH", "")) if p
+)
+import tests_netguard  # noqa: E402
+
+tests_netguard.install()
