@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ops.assess import lb_dimension
+from ops.alb_metrics import lb_dimension
 from ops.errors import aws_errors
 
 

@@ -10,6 +10,7 @@ import urllib.request
 from datetime import datetime, timedelta
 from typing import Any
 
+from ops.alb_metrics import zone_series
 from ops.errors import aws_errors
 
 _HTTP_TIMEOUT_S = 5
@@ -104,45 +105,30 @@ def arc_state(arc: Any, resource_arns: dict[str, str]) -> dict[str, Any]:
     return {"active_shifts": shifts, "autoshifts": autoshifts, "managed": managed}
 
 
-def alb_dimension(lb_arn: str) -> str:
-    """The CloudWatch ``LoadBalancer`` dimension: ``app/NAME/ID`` from the ARN."""
-    return lb_arn.split(":loadbalancer/", 1)[-1]
+_ZONE_ERRORS = {
+    "requests": ("RequestCount", "Sum"),
+    "errors": ("HTTPCode_Target_5XX_Count", "Sum"),
+}
 
 
 def alb_errors_by_zone(
     cloudwatch: Any, lb_arn: str, zones: tuple[str, ...], now: datetime, minutes: int = 15
 ) -> list[dict[str, Any]]:
     """Per AZ: requests and target 5xx over the last ``minutes``, with the error rate."""
-    queries = []
-    for index, zone in enumerate(zones):
-        for metric in ("RequestCount", "HTTPCode_Target_5XX_Count"):
-            queries.append(
-                {
-                    "Id": f"m{index}{'r' if metric == 'RequestCount' else 'e'}",
-                    "MetricStat": {
-                        "Metric": {
-                            "Namespace": "AWS/ApplicationELB",
-                            "MetricName": metric,
-                            "Dimensions": [
-                                {"Name": "LoadBalancer", "Value": alb_dimension(lb_arn)},
-                                {"Name": "AvailabilityZone", "Value": zone},
-                            ],
-                        },
-                        "Period": 60,
-                        "Stat": "Sum",
-                    },
-                }
-            )
     # End on the next whole minute so the current, still-filling period is included.
     end = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    with aws_errors("reading ALB metrics from CloudWatch"):
-        answer = cloudwatch.get_metric_data(
-            MetricDataQueries=queries, StartTime=end - timedelta(minutes=minutes), EndTime=end
-        )
-    sums = {r["Id"]: sum(r.get("Values", [])) for r in answer["MetricDataResults"]}
+    series = zone_series(
+        cloudwatch,
+        {"lb": lb_arn},
+        zones,
+        _ZONE_ERRORS,
+        start=end - timedelta(minutes=minutes),
+        end=end,
+    )
     rows = []
-    for index, zone in enumerate(zones):
-        requests, errors = sums.get(f"m{index}r", 0.0), sums.get(f"m{index}e", 0.0)
+    for zone in zones:
+        requests = sum(v for _, v in series[("lb", zone, "requests")])
+        errors = sum(v for _, v in series[("lb", zone, "errors")])
         rate = round(100.0 * errors / requests, 2) if requests else None
         rows.append(
             {"zone": zone, "requests": requests, "errors_5xx": errors, "error_percent": rate}
