@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ops.alb_metrics import zone_series
+from ops.arc import paginate
 from ops.errors import aws_errors
 
 _HTTP_TIMEOUT_S = 5
@@ -85,14 +86,15 @@ def http_probe(url: str, timeout_s: float = _HTTP_TIMEOUT_S) -> dict[str, Any]:
 def arc_state(arc: Any, resource_arns: dict[str, str]) -> dict[str, Any]:
     """Active zonal shifts on the load balancers, active autoshifts, autoshift status.
 
-    ARC identifies the load balancers by ARN and the zones by AZ id (``use1-az1``).
+    ARC identifies the load balancers by ARN and the zones by AZ id (``use1-az1``). Every
+    page of each list is read, as ``shift status`` does.
     """
     shifts = []
     managed: dict[str, Any] = {}
     for label, arn in resource_arns.items():
         with aws_errors(f"listing zonal shifts of the {label} load balancer"):
-            found = arc.list_zonal_shifts(status="ACTIVE", resourceIdentifier=arn)
-        shifts += [dict(item, lb=label) for item in found.get("items", [])]
+            found = paginate(arc.list_zonal_shifts, status="ACTIVE", resourceIdentifier=arn)
+        shifts += [dict(item, lb=label) for item in found]
         with aws_errors(f"reading the ARC managed resource {label}"):
             resource = arc.get_managed_resource(resourceIdentifier=arn)
         managed[label] = {
@@ -101,7 +103,7 @@ def arc_state(arc: Any, resource_arns: dict[str, str]) -> dict[str, Any]:
             "practice_runs": bool(resource.get("practiceRunConfiguration")),
         }
     with aws_errors("listing active autoshifts"):
-        autoshifts = arc.list_autoshifts(status="ACTIVE").get("items", [])
+        autoshifts = paginate(arc.list_autoshifts, status="ACTIVE")
     return {"active_shifts": shifts, "autoshifts": autoshifts, "managed": managed}
 
 

@@ -19,7 +19,7 @@ import pytest
 from ops import cli
 from tests.ops.k8s import seed as seeding
 from tests.servers.kube_api import KubeApi, KubeApiServer
-from tests.support.outputs import write_outputs
+from tests.support.outputs import ACCOUNT, REGION, write_outputs
 
 AWS_SERVICES = (
     "STS",
@@ -150,18 +150,50 @@ def edge(moto_url: str) -> Iterator[Any]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def arc_server() -> Iterator[Any]:
+    from tests.servers.arc_emulator import ArcServer
+
+    server = ArcServer().start()
+    yield server
+    server.stop()
+
+
+def _arc_like_the_program(arc: Any, albs: dict[str, str], zone_ids: list[str]) -> None:
+    """Each ALB managed by ARC with zonal autoshift on, as the program configures it."""
+    import boto3
+
+    client = boto3.client("arc-zonal-shift", endpoint_url=arc.url)
+    for tier, arn in albs.items():
+        arc.emulator.add_resource(arn, tuple(zone_ids))
+        alarm = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:commsec-{tier}-alb-5xx"
+        client.create_practice_run_configuration(
+            resourceIdentifier=arn,
+            outcomeAlarms=[{"type": "CLOUDWATCH", "alarmIdentifier": alarm}],
+        )
+        client.update_zonal_autoshift_configuration(
+            resourceIdentifier=arn, zonalAutoshiftStatus="ENABLED"
+        )
+
+
 @pytest.fixture
 def platform(
-    edge: Any, kube: KubeApi, pg15: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    edge: Any,
+    arc_server: Any,
+    kube: KubeApi,
+    pg15: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> dict[str, Any]:
-    """The stack in moto (ALBs with targets, CloudFront), the edge server, PostgreSQL 15."""
+    """The stack in moto (ALBs with targets, CloudFront), ARC, the edge server, PostgreSQL 15."""
     import boto3
 
     from tests.ops.k8s.aws_edge import EdgeState
 
     edge.state = EdgeState()
+    arc_server.emulator.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_ARC_ZONAL_SHIFT", arc_server.url)
     for name in (
-        "AWS_ENDPOINT_URL_ARC_ZONAL_SHIFT",
         "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
         "COMMSEC_CLOUDFRONT_URL",
         "COMMSEC_WEB_ALB_URL",
@@ -232,9 +264,15 @@ def platform(
         cloudfrontDistributionId=distribution["Id"],
         cloudfrontDomainName=distribution["DomainName"],
     )
+    _arc_like_the_program(
+        arc_server,
+        {tier: created[tier][0]["LoadBalancerArn"] for tier in ("web", "app")},
+        json.loads(outputs.read_text())["availabilityZoneIds"],
+    )
     return {
         "outputs": str(outputs),
         "edge": edge,
+        "arc": arc_server,
         "kube": kube,
         "web_alb": created["web"][0],
         "app_alb": created["app"][0],
