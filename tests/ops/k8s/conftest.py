@@ -60,12 +60,10 @@ def kube(kube_server: KubeApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
+    from tests.servers.moto_server import MotoServer
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
+    server = MotoServer().start()
+    yield server.url
     server.stop()
 
 
