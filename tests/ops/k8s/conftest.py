@@ -9,7 +9,6 @@ and the web endpoints the commands probe are overridden to local servers.
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,12 +32,6 @@ AWS_SERVICES = (
     "EC2",
     "CLOUDWATCH",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
