@@ -76,3 +76,45 @@ HPAS = {
 NODE_GROUP_MIN_FLOOR = 3
 NODE_GROUP_MAX_FLOOR = 10
 BACKUP_RETENTION_DAYS = 35
+
+# The alarms the operating requirements ask for. ``per`` says which resource carries one
+# copy: every ALB (web and app), the EKS cluster, or the RDS instance. The program creates
+# them, the policy pack requires them and ``commsec alerts verify`` looks for them, all from
+# this one table.
+AlarmScope = Literal["alb", "cluster", "db_instance"]
+
+
+@dataclass(frozen=True)
+class RequiredAlarm:
+    """A metric that must have an alarm, and the dimension that ties it to its resource."""
+
+    namespace: str
+    metric: str
+    dimension: str
+    per: AlarmScope
+
+
+REQUIRED_ALARMS: tuple[RequiredAlarm, ...] = (
+    RequiredAlarm("AWS/ApplicationELB", "RequestCount", "LoadBalancer", "alb"),
+    RequiredAlarm("AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", "alb"),
+    RequiredAlarm("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", "alb"),
+    RequiredAlarm("ContainerInsights", "node_cpu_utilization", "ClusterName", "cluster"),
+    RequiredAlarm("ContainerInsights", "node_memory_utilization", "ClusterName", "cluster"),
+    RequiredAlarm("AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier", "db_instance"),
+    RequiredAlarm("AWS/RDS", "ReadLatency", "DBInstanceIdentifier", "db_instance"),
+    RequiredAlarm("AWS/RDS", "WriteLatency", "DBInstanceIdentifier", "db_instance"),
+    RequiredAlarm("AWS/RDS", "FreeStorageSpace", "DBInstanceIdentifier", "db_instance"),
+)
+
+
+def required_alarm(metric: str) -> RequiredAlarm:
+    """The entry of :data:`REQUIRED_ALARMS` for ``metric``."""
+    for alarm in REQUIRED_ALARMS:
+        if alarm.metric == metric:
+            return alarm
+    raise KeyError(f"{metric} is not a required alarm metric")
+
+
+def alarms_per(per: AlarmScope) -> tuple[RequiredAlarm, ...]:
+    """The required alarms one resource of kind ``per`` carries, in table order."""
+    return tuple(alarm for alarm in REQUIRED_ALARMS if alarm.per == per)

@@ -8,7 +8,15 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.contract import ALERTS_TOPIC_NAME, CLUSTER_NAME, DB_INSTANCE_IDENTIFIER
+from infra.contract import (
+    ALERTS_TOPIC_NAME,
+    CLUSTER_NAME,
+    DB_INSTANCE_IDENTIFIER,
+    AlarmScope,
+    RequiredAlarm,
+    alarms_per,
+    required_alarm,
+)
 from infra.security import kms_key
 from infra.settings import Settings
 from infra.tags import tags
@@ -19,8 +27,7 @@ class AlarmSpec:
     """One alarm: what it watches and when it fires."""
 
     key: str
-    namespace: str
-    metric: str
+    watches: RequiredAlarm
     statistic: str
     threshold: float
     comparison: str = "GreaterThanThreshold"
@@ -33,16 +40,14 @@ ALB_ALARMS = (
     # The runbook's alarm, exactly: more than 100 target 5XXs in 60 s for two periods.
     AlarmSpec(
         "5xx",
-        "AWS/ApplicationELB",
-        "HTTPCode_Target_5XX_Count",
+        required_alarm("HTTPCode_Target_5XX_Count"),
         "Sum",
         100,
         description="High 5XX error rate on the ALB targets",
     ),
     AlarmSpec(
         "latency",
-        "AWS/ApplicationELB",
-        "TargetResponseTime",
+        required_alarm("TargetResponseTime"),
         "Average",
         1.0,
         evaluation_periods=3,
@@ -51,8 +56,7 @@ ALB_ALARMS = (
     # Three times the usual market-open peak; beyond it the reservation is outgrown.
     AlarmSpec(
         "requests",
-        "AWS/ApplicationELB",
-        "RequestCount",
+        required_alarm("RequestCount"),
         "Sum",
         150000,
         evaluation_periods=3,
@@ -62,8 +66,7 @@ ALB_ALARMS = (
 NODE_ALARMS = (
     AlarmSpec(
         "node-cpu",
-        "ContainerInsights",
-        "node_cpu_utilization",
+        required_alarm("node_cpu_utilization"),
         "Average",
         80,
         period=300,
@@ -71,8 +74,7 @@ NODE_ALARMS = (
     ),
     AlarmSpec(
         "node-memory",
-        "ContainerInsights",
-        "node_memory_utilization",
+        required_alarm("node_memory_utilization"),
         "Average",
         80,
         period=300,
@@ -82,8 +84,7 @@ NODE_ALARMS = (
 DB_ALARMS = (
     AlarmSpec(
         "db-connections",
-        "AWS/RDS",
-        "DatabaseConnections",
+        required_alarm("DatabaseConnections"),
         "Average",
         400,
         period=300,
@@ -91,8 +92,7 @@ DB_ALARMS = (
     ),
     AlarmSpec(
         "db-read-latency",
-        "AWS/RDS",
-        "ReadLatency",
+        required_alarm("ReadLatency"),
         "Average",
         0.02,
         period=300,
@@ -100,8 +100,7 @@ DB_ALARMS = (
     ),
     AlarmSpec(
         "db-write-latency",
-        "AWS/RDS",
-        "WriteLatency",
+        required_alarm("WriteLatency"),
         "Average",
         0.02,
         period=300,
@@ -109,8 +108,7 @@ DB_ALARMS = (
     ),
     AlarmSpec(
         "db-free-storage",
-        "AWS/RDS",
-        "FreeStorageSpace",
+        required_alarm("FreeStorageSpace"),
         "Minimum",
         10 * 1024**3,
         comparison="LessThanThreshold",
@@ -158,11 +156,11 @@ class Monitoring(pulumi.ComponentResource):
         self.alarms: dict[str, aws.cloudwatch.MetricAlarm] = {}
         for label, suffix in args.alb_arn_suffixes.items():
             for spec in ALB_ALARMS:
-                self._alarm(f"{label}-alb-{spec.key}", spec, {"LoadBalancer": suffix}, s)
+                self._alarm(f"{label}-alb-{spec.key}", spec, suffix, s)
         for spec in NODE_ALARMS:
-            self._alarm(spec.key, spec, {"ClusterName": CLUSTER_NAME}, s)
+            self._alarm(spec.key, spec, CLUSTER_NAME, s)
         for spec in DB_ALARMS:
-            self._alarm(spec.key, spec, {"DBInstanceIdentifier": DB_INSTANCE_IDENTIFIER}, s)
+            self._alarm(spec.key, spec, DB_INSTANCE_IDENTIFIER, s)
 
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
@@ -179,22 +177,20 @@ class Monitoring(pulumi.ComponentResource):
         """The alarm ARC watches while it practises a shift of the ``label`` ALB."""
         return self.alarms[f"{label}-alb-5xx"].arn
 
-    def _alarm(
-        self, key: str, spec: AlarmSpec, dimensions: dict[str, pulumi.Input[str]], s: Settings
-    ) -> None:
+    def _alarm(self, key: str, spec: AlarmSpec, resource: pulumi.Input[str], s: Settings) -> None:
         alarm_name = f"commsec-{s.environment}-{key}"
         self.alarms[key] = aws.cloudwatch.MetricAlarm(
             f"{self._prefix}-{key}",
             name=alarm_name,
             alarm_description=spec.description,
-            namespace=spec.namespace,
-            metric_name=spec.metric,
+            namespace=spec.watches.namespace,
+            metric_name=spec.watches.metric,
             statistic=spec.statistic,
             period=spec.period,
             evaluation_periods=spec.evaluation_periods,
             threshold=spec.threshold,
             comparison_operator=spec.comparison,
-            dimensions=dimensions,
+            dimensions={spec.watches.dimension: resource},
             treat_missing_data="notBreaching",
             alarm_actions=[self.topic.arn],
             ok_actions=[self.topic.arn],
@@ -239,19 +235,12 @@ def _dashboard(region: str, suffixes: dict[str, str]) -> str:
             "properties": {"title": title, "region": region, "metrics": metrics, "period": 60},
         }
 
-    alb = [
-        ["AWS/ApplicationELB", metric, "LoadBalancer", suffix]
-        for suffix in suffixes.values()
-        for metric in ("RequestCount", "TargetResponseTime", "HTTPCode_Target_5XX_Count")
-    ]
-    nodes = [
-        ["ContainerInsights", metric, "ClusterName", CLUSTER_NAME]
-        for metric in ("node_cpu_utilization", "node_memory_utilization")
-    ]
-    database = [
-        ["AWS/RDS", metric, "DBInstanceIdentifier", DB_INSTANCE_IDENTIFIER]
-        for metric in ("DatabaseConnections", "ReadLatency", "WriteLatency", "FreeStorageSpace")
-    ]
+    def lines(per: AlarmScope, resource: str) -> list[list[object]]:
+        return [[a.namespace, a.metric, a.dimension, resource] for a in alarms_per(per)]
+
+    alb = [line for suffix in suffixes.values() for line in lines("alb", suffix)]
+    nodes = lines("cluster", CLUSTER_NAME)
+    database = lines("db_instance", DB_INSTANCE_IDENTIFIER)
     return json.dumps(
         {
             "widgets": [

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from ops.alb_metrics import zone_series
 from ops.errors import CommsecError, aws_errors
 from ops.outputs import StackOutputs
 from ops.report import table
@@ -33,57 +34,20 @@ _METRICS = {
 }
 
 
-def lb_dimension(arn: str) -> str:
-    """The ``LoadBalancer`` dimension of an ALB: ``app/NAME/ID`` from its ARN."""
-    return arn.split(":loadbalancer/", 1)[-1]
-
-
 def zone_metrics(
     cloudwatch: Any, outputs: StackOutputs, *, end: datetime, minutes: int
 ) -> list[dict[str, Any]]:
     """Per ALB and AZ: requests, 5XX, error rate and latency, over each half of the window."""
     start = end - timedelta(minutes=minutes)
     middle = end - timedelta(minutes=minutes / 2)
-    queries, keys = [], {}
-    for tier, arn in outputs.alb_arns("all").items():
-        for z, az in enumerate(outputs.availability_zones):
-            for m, (key, (metric, stat)) in enumerate(_METRICS.items()):
-                qid = f"q_{tier}_{z}_{m}"
-                keys[qid] = (tier, az, key)
-                queries.append(
-                    {
-                        "Id": qid,
-                        "MetricStat": {
-                            "Metric": {
-                                "Namespace": "AWS/ApplicationELB",
-                                "MetricName": metric,
-                                "Dimensions": [
-                                    {"Name": "LoadBalancer", "Value": lb_dimension(arn)},
-                                    {"Name": "AvailabilityZone", "Value": az},
-                                ],
-                            },
-                            "Period": 60,
-                            "Stat": stat,
-                        },
-                        "ReturnData": True,
-                    }
-                )
-    series: dict[tuple[str, str, str], list[tuple[datetime, float]]] = {}
-    with aws_errors("reading the ALB metrics from CloudWatch"):
-        token = None
-        while True:
-            page = cloudwatch.get_metric_data(
-                MetricDataQueries=queries,
-                StartTime=start,
-                EndTime=end,
-                **({"NextToken": token} if token else {}),
-            )
-            for result in page["MetricDataResults"]:
-                points = series.setdefault(keys[result["Id"]], [])
-                points += list(zip(result["Timestamps"], result["Values"], strict=True))
-            token = page.get("NextToken")
-            if not token:
-                break
+    series = zone_series(
+        cloudwatch,
+        outputs.alb_arns("all"),
+        outputs.availability_zones,
+        _METRICS,
+        start=start,
+        end=end,
+    )
     rows = []
     for tier in outputs.alb_arns("all"):
         for az, az_id in zip(

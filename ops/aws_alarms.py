@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ops.assess import lb_dimension
+from infra.contract import AlarmScope, alarms_per
+from ops.alb_metrics import lb_dimension
 from ops.errors import aws_errors
 
 
@@ -21,40 +22,34 @@ class ExpectedAlarm:
     dimensions: dict[str, str]
 
 
-_ALB_METRICS = ("RequestCount", "TargetResponseTime", "HTTPCode_Target_5XX_Count")
-_NODE_METRICS = ("node_cpu_utilization", "node_memory_utilization")
-_RDS_METRICS = ("DatabaseConnections", "ReadLatency", "WriteLatency", "FreeStorageSpace")
+# How each check is named in the report: by the resource kind's label and the metric.
+_LABELS = {"alb": "alb", "cluster": "eks", "db_instance": "rds"}
 
 
 def expected_alarms(
     *, web_alb_arn: str, app_alb_arn: str, cluster_name: str, db_instance: str
 ) -> list[ExpectedAlarm]:
-    """One alarm per metric the operating requirements name, on this stack's resources."""
-    alarms = []
-    for tier, arn in (("web", web_alb_arn), ("app", app_alb_arn)):
-        for metric in _ALB_METRICS:
-            alarms.append(
-                ExpectedAlarm(
-                    f"{tier}-alb-{metric}",
-                    "AWS/ApplicationELB",
-                    metric,
-                    {"LoadBalancer": lb_dimension(arn)},
-                )
-            )
-    for metric in _NODE_METRICS:
-        alarms.append(
-            ExpectedAlarm(
-                f"eks-{metric}", "ContainerInsights", metric, {"ClusterName": cluster_name}
-            )
+    """One alarm per required metric and resource (see ``infra.contract.REQUIRED_ALARMS``)."""
+    resources: list[tuple[str, AlarmScope, str]] = [
+        ("web-", "alb", lb_dimension(web_alb_arn)),
+        ("app-", "alb", lb_dimension(app_alb_arn)),
+        ("", "cluster", cluster_name),
+        ("", "db_instance", db_instance),
+    ]
+    return [
+        ExpectedAlarm(
+            f"{prefix}{_LABELS[per]}-{alarm.metric}",
+            alarm.namespace,
+            alarm.metric,
+            {alarm.dimension: value},
         )
-    for metric in _RDS_METRICS:
-        alarms.append(
-            ExpectedAlarm(f"rds-{metric}", "AWS/RDS", metric, {"DBInstanceIdentifier": db_instance})
-        )
-    return alarms
+        for prefix, per, value in resources
+        for alarm in alarms_per(per)
+    ]
 
 
-def _matches(alarm: dict[str, Any], expected: ExpectedAlarm) -> bool:
+def matches(alarm: dict[str, Any], expected: ExpectedAlarm) -> bool:
+    """Whether a ``DescribeAlarms`` record watches what ``expected`` asks for."""
     dims = {d["Name"]: d["Value"] for d in alarm.get("Dimensions", [])}
     return (
         alarm.get("Namespace") == expected.namespace
@@ -75,7 +70,7 @@ def check_alarms(cloudwatch: Any, expected: list[ExpectedAlarm], topic_arn: str)
         ]
     rows = []
     for want in expected:
-        found = [a for a in alarms if _matches(a, want)]
+        found = [a for a in alarms if matches(a, want)]
         wired = [a for a in found if topic_arn in a.get("AlarmActions", [])]
         if not found:
             problem = f"no alarm on {want.namespace} {want.metric} {want.dimensions}"

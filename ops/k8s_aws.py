@@ -10,6 +10,8 @@ import urllib.request
 from datetime import datetime, timedelta
 from typing import Any
 
+from ops.alb_metrics import zone_series
+from ops.arc import paginate
 from ops.errors import aws_errors
 
 _HTTP_TIMEOUT_S = 5
@@ -84,14 +86,15 @@ def http_probe(url: str, timeout_s: float = _HTTP_TIMEOUT_S) -> dict[str, Any]:
 def arc_state(arc: Any, resource_arns: dict[str, str]) -> dict[str, Any]:
     """Active zonal shifts on the load balancers, active autoshifts, autoshift status.
 
-    ARC identifies the load balancers by ARN and the zones by AZ id (``use1-az1``).
+    ARC identifies the load balancers by ARN and the zones by AZ id (``use1-az1``). Every
+    page of each list is read, as ``shift status`` does.
     """
     shifts = []
     managed: dict[str, Any] = {}
     for label, arn in resource_arns.items():
         with aws_errors(f"listing zonal shifts of the {label} load balancer"):
-            found = arc.list_zonal_shifts(status="ACTIVE", resourceIdentifier=arn)
-        shifts += [dict(item, lb=label) for item in found.get("items", [])]
+            found = paginate(arc.list_zonal_shifts, status="ACTIVE", resourceIdentifier=arn)
+        shifts += [dict(item, lb=label) for item in found]
         with aws_errors(f"reading the ARC managed resource {label}"):
             resource = arc.get_managed_resource(resourceIdentifier=arn)
         managed[label] = {
@@ -100,49 +103,34 @@ def arc_state(arc: Any, resource_arns: dict[str, str]) -> dict[str, Any]:
             "practice_runs": bool(resource.get("practiceRunConfiguration")),
         }
     with aws_errors("listing active autoshifts"):
-        autoshifts = arc.list_autoshifts(status="ACTIVE").get("items", [])
+        autoshifts = paginate(arc.list_autoshifts, status="ACTIVE")
     return {"active_shifts": shifts, "autoshifts": autoshifts, "managed": managed}
 
 
-def alb_dimension(lb_arn: str) -> str:
-    """The CloudWatch ``LoadBalancer`` dimension: ``app/NAME/ID`` from the ARN."""
-    return lb_arn.split(":loadbalancer/", 1)[-1]
+_ZONE_ERRORS = {
+    "requests": ("RequestCount", "Sum"),
+    "errors": ("HTTPCode_Target_5XX_Count", "Sum"),
+}
 
 
 def alb_errors_by_zone(
     cloudwatch: Any, lb_arn: str, zones: tuple[str, ...], now: datetime, minutes: int = 15
 ) -> list[dict[str, Any]]:
     """Per AZ: requests and target 5xx over the last ``minutes``, with the error rate."""
-    queries = []
-    for index, zone in enumerate(zones):
-        for metric in ("RequestCount", "HTTPCode_Target_5XX_Count"):
-            queries.append(
-                {
-                    "Id": f"m{index}{'r' if metric == 'RequestCount' else 'e'}",
-                    "MetricStat": {
-                        "Metric": {
-                            "Namespace": "AWS/ApplicationELB",
-                            "MetricName": metric,
-                            "Dimensions": [
-                                {"Name": "LoadBalancer", "Value": alb_dimension(lb_arn)},
-                                {"Name": "AvailabilityZone", "Value": zone},
-                            ],
-                        },
-                        "Period": 60,
-                        "Stat": "Sum",
-                    },
-                }
-            )
     # End on the next whole minute so the current, still-filling period is included.
     end = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    with aws_errors("reading ALB metrics from CloudWatch"):
-        answer = cloudwatch.get_metric_data(
-            MetricDataQueries=queries, StartTime=end - timedelta(minutes=minutes), EndTime=end
-        )
-    sums = {r["Id"]: sum(r.get("Values", [])) for r in answer["MetricDataResults"]}
+    series = zone_series(
+        cloudwatch,
+        {"lb": lb_arn},
+        zones,
+        _ZONE_ERRORS,
+        start=end - timedelta(minutes=minutes),
+        end=end,
+    )
     rows = []
-    for index, zone in enumerate(zones):
-        requests, errors = sums.get(f"m{index}r", 0.0), sums.get(f"m{index}e", 0.0)
+    for zone in zones:
+        requests = sum(v for _, v in series[("lb", zone, "requests")])
+        errors = sum(v for _, v in series[("lb", zone, "errors")])
         rate = round(100.0 * errors / requests, 2) if requests else None
         rows.append(
             {"zone": zone, "requests": requests, "errors_5xx": errors, "error_percent": rate}

@@ -211,11 +211,20 @@ def build_export(
     return ExportPlan(bucket=bucket, prefix=prefix, files=files, manifest=manifest)
 
 
+def _documents(plan: ExportPlan) -> list[tuple[str, bytes]]:
+    # The manifest goes last: an export without one is visibly incomplete.
+    return [*plan.files.items(), (MANIFEST, json.dumps(plan.manifest, indent=2).encode())]
+
+
+def export_keys(plan: ExportPlan) -> list[str]:
+    """The object keys :func:`upload` writes, in the order it writes them."""
+    return [plan.prefix + name for name, _ in _documents(plan)]
+
+
 def upload(s3: Any, plan: ExportPlan, key_arn: str) -> list[str]:
     """Put every file with SSE-KMS, then the manifest last; return the keys written."""
     written = []
-    documents = [*plan.files.items(), (MANIFEST, json.dumps(plan.manifest, indent=2).encode())]
-    for name, body in documents:
+    for name, body in _documents(plan):
         key = plan.prefix + name
         with aws_errors(f"uploading s3://{plan.bucket}/{key}"):
             s3.put_object(

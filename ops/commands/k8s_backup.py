@@ -47,9 +47,21 @@ def export(args: argparse.Namespace, ctx: Context) -> Report:
         key_arn=outputs.backup_kms_key_arn,
         include_secrets=args.include_secrets,
     )
-    keys = x.upload(ctx.aws("s3"), plan, outputs.backup_kms_key_arn)
     location = f"s3://{plan.bucket}/{plan.prefix}"
     counts = plan.manifest["counts"]
+    if ctx.dry_run:
+        keys = x.export_keys(plan)
+        text = f"Dry run: would write {len(keys)} object(s) to {location}:\n" + "\n".join(keys)
+        data = {"dry_run": True, "location": location, "keys": keys, "manifest": plan.manifest}
+        return Report(title="backup k8s", data=data, text=text)
+    ctx.confirm(f"export namespace {target.namespace} to {location}")
+    keys = x.upload(ctx.aws("s3"), plan, outputs.backup_kms_key_arn)
+    audit = ctx.record_audit(
+        target=location,
+        before=None,
+        after={"prefix": plan.prefix, "objects": len(keys), "resources": counts},
+        result="exported",
+    )
     secrets_note = (
         "Secret values sealed with the backup KMS key"
         if plan.manifest["secrets"] == "sealed"
@@ -63,8 +75,8 @@ def export(args: argparse.Namespace, ctx: Context) -> Report:
             f"Restore with: commsec backup k8s-restore --from {location}",
         ]
     )
-    data = {"location": location, "keys": keys, "manifest": plan.manifest}
-    return Report(title="backup k8s", data=data, text=text)
+    data = {"dry_run": False, "location": location, "keys": keys, "manifest": plan.manifest}
+    return Report(title="backup k8s", data=data, text=text, audit=audit)
 
 
 def restore(args: argparse.Namespace, ctx: Context) -> Report:
@@ -107,6 +119,6 @@ def restore(args: argparse.Namespace, ctx: Context) -> Report:
 
 
 COMMANDS = {
-    "k8s": Command(_add_export_arguments, export),
+    "k8s": Command(_add_export_arguments, export, mutating=True),
     "k8s-restore": Command(_add_restore_arguments, restore, mutating=True),
 }

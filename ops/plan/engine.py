@@ -29,6 +29,9 @@ PROJECT = "commsec-platform"
 STACK_TYPE = "pulumi:pulumi:Stack"
 ACCOUNT = "123456789012"
 SECRET_PLACEHOLDER = "[secret]"
+# How a value that is not known until `pulumi up` is recorded in the plan; the policy
+# evaluation maps it back to the SDK's unknown sentinel.
+COMPUTED = "<computed>"
 # The mocked region's AZs, with the zone ids of a typical account mapping.
 MOCK_ZONE_IDS = {
     "a": "use1-az4",
@@ -476,7 +479,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if value == rpc.UNKNOWN:
-        return "<computed>"
+        return COMPUTED
     # The wire format carries every number as a double; whole numbers read back as ints so
     # the manifests say "replicas: 3", as Kubernetes and checkov expect.
     if isinstance(value, float) and value.is_integer():

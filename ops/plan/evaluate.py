@@ -41,13 +41,11 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown
 
 import policies
 from ops.errors import InputError
+from ops.plan.engine import COMPUTED
 from policies.rules import PACK_NAME, POLICIES
 
 CONFIG_DIR = Path(policies.__file__).resolve().parent / "config"
 LEVELS = {level.value: level for level in EnforcementLevel}
-# How the offline engine records a value that is not known yet; the analyzer would receive
-# the SDK's unknown sentinel in its place.
-ENGINE_UNKNOWN = "<computed>"
 
 
 class PolicyConfigError(InputError):
@@ -115,7 +113,7 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if value == ENGINE_UNKNOWN or type(value).__name__ == "Unknown":
+    if value == COMPUTED or type(value).__name__ == "Unknown":
         return UNKNOWN_STRING_VALUE
     return value
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
-from infra.contract import ALERTS_TOPIC_NAME, WEB_ALB_NAME
+from infra.contract import ALERTS_TOPIC_NAME, REQUIRED_ALARMS, WEB_ALB_NAME
 from policies.rules._base import (
     MISSING,
     Config,
@@ -40,18 +40,8 @@ FIVE_XX = {
     "evaluationPeriods": 2,
     "comparisonOperator": "GreaterThanThreshold",
 }
-# (namespace, metric) pairs DESIGN.md requires an alarm on.
-REQUIRED_METRICS = (
-    ("AWS/ApplicationELB", "RequestCount"),
-    ("AWS/ApplicationELB", "TargetResponseTime"),
-    ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count"),
-    ("ContainerInsights", "node_cpu_utilization"),
-    ("ContainerInsights", "node_memory_utilization"),
-    ("AWS/RDS", "DatabaseConnections"),
-    ("AWS/RDS", "ReadLatency"),
-    ("AWS/RDS", "WriteLatency"),
-    ("AWS/RDS", "FreeStorageSpace"),
-)
+# (namespace, metric) pairs the operating requirements ask an alarm on.
+REQUIRED_METRICS = tuple((alarm.namespace, alarm.metric) for alarm in REQUIRED_ALARMS)
 CLOUDWATCH = "cloudwatch.amazonaws.com"
 KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 

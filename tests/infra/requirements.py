@@ -176,17 +176,7 @@ def check_alarms(plan: PlanResult) -> None:
     for alarm in alarms:
         assert alarm.inputs.get("alarmActions") == [topic], f"{alarm.urn} does not notify"
     metrics = {(a.inputs["namespace"], a.inputs["metricName"]) for a in alarms}
-    for required in (
-        ("AWS/ApplicationELB", "RequestCount"),
-        ("AWS/ApplicationELB", "TargetResponseTime"),
-        ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count"),
-        ("ContainerInsights", "node_cpu_utilization"),
-        ("ContainerInsights", "node_memory_utilization"),
-        ("AWS/RDS", "DatabaseConnections"),
-        ("AWS/RDS", "ReadLatency"),
-        ("AWS/RDS", "WriteLatency"),
-        ("AWS/RDS", "FreeStorageSpace"),
-    ):
+    for required in ((r.namespace, r.metric) for r in contract.REQUIRED_ALARMS):
         assert required in metrics, f"no alarm on {required}"
     errors = [a for a in alarms if a.inputs["metricName"] == "HTTPCode_Target_5XX_Count"]
     assert len(errors) == 2

@@ -16,6 +16,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from ops.plan import evaluate
+from ops.plan.engine import COMPUTED
 from ops.plan.evaluate import PolicyConfigError, evaluate_pack, mandatory
 from tests.policies.conftest import find, resources_of, violations_of
 
@@ -78,7 +79,7 @@ def test_unknown_value_is_reported_as_advisory_not_passed() -> None:
 
 def test_engine_computed_marker_counts_as_unknown() -> None:
     resources = resources_of("prod")
-    find(resources, DB)["inputs"]["kmsKeyId"] = evaluate.ENGINE_UNKNOWN
+    find(resources, DB)["inputs"]["kmsKeyId"] = COMPUTED
     (found,) = violations_of(resources, "rds-encrypted-cmk")
     assert found["enforcement"] == "advisory" and ".kmsKeyId" in found["message"]
 

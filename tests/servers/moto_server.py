@@ -7,7 +7,6 @@ in-process backends for the few states a test must force and no AWS API can set.
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,15 +16,10 @@ from moto.server import ThreadedMotoServer
 
 from infra import contract
 from ops.aws_alarms import expected_alarms
+from tests.servers.local_http import free_port
 from tests.support.outputs import ACCOUNT, REGION, sample_outputs
 
 _AZS = ("us-east-1a", "us-east-1b", "us-east-1c")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class MotoServer:

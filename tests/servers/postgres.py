@@ -17,7 +17,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.servers.kube_api import self_signed
+from tests.servers.local_http import free_port
 
 ADMIN_USER = "commsec_admin"
 ADMIN_PASSWORD = "local-test-password"  # a throwaway server on 127.0.0.1, removed at teardown
@@ -47,12 +47,6 @@ def embedded_bin_dir() -> Path | None:
     return path if (path / "postgres").exists() else None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class PostgresServer:
     """One PostgreSQL server process; ``start()`` initialises, ``stop()`` ends it by PID.
@@ -62,7 +56,7 @@ class PostgresServer:
 
     bin_dir: Path
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="commsec-pg-")))
-    port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     version_num: int = 0
     tls: bool = True

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.ops.aws.conftest import AwsLab
-from tests.servers.moto_server import free_port
+from tests.servers.local_http import free_port
 
 
 def _active(lab: AwsLab) -> set[str]:

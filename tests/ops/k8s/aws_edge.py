@@ -1,31 +1,29 @@
-"""A small local server for the few AWS answers moto cannot give the pre-market checks.
+"""A small local server for the two answers the pre-market checks need and moto cannot give.
 
-- ARC zonal shift (no emulator in moto): ``ListZonalShifts``, ``ListAutoshifts`` and
-  ``GetManagedResource`` in the service's REST-JSON shapes, from state the test sets.
 - ELBv2 ``DescribeCapacityReservation``: moto answers a fixed "provisioned" with no reserved
   capacity, so this server answers that one action from test state and forwards every other
   ELBv2 query-protocol request to moto unchanged.
 - ``GET /api/health``: the web tier behind CloudFront and the web ALB, with a settable status.
 
-Runs on 127.0.0.1 in a thread; ``stop()`` shuts it down.
+ARC zonal shift is not here: the tests use the project's ARC emulator
+(:mod:`tests.servers.arc_emulator`) for that.
 """
 
 from __future__ import annotations
 
 import json
-import threading
+import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.servers.local_http import LocalHttpServer
 
 
 @dataclass
 class EdgeState:
-    shifts: list[dict[str, Any]] = field(default_factory=list)
-    autoshifts: list[dict[str, Any]] = field(default_factory=list)
-    autoshift_status: str = "ENABLED"
     capacity_units: int | None = 1500
     capacity_state: str = "provisioned"
     zones: tuple[str, ...] = ("us-east-1a", "us-east-1b", "us-east-1c")
@@ -53,95 +51,50 @@ def _capacity_xml(state: EdgeState) -> bytes:
     ).encode()
 
 
-class AwsEdge:
+class _Handler(BaseHTTPRequestHandler):
+    edge: AwsEdge
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+        return
+
+    def _send(self, code: int, body: bytes, content_type: str) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        if urllib.parse.urlsplit(self.path).path == "/api/health":
+            body = json.dumps({"status": "UP"}).encode()
+            self._send(self.edge.state.health_status, body, "application/json")
+        else:
+            self._send(404, b'{"message": "no such route"}', "application/json")
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        form = dict(urllib.parse.parse_qsl(body.decode()))
+        if form.get("Action") == "DescribeCapacityReservation":
+            self._send(200, _capacity_xml(self.edge.state), "text/xml")
+            return
+        request = urllib.request.Request(
+            self.edge.moto_url + self.path,
+            data=body,
+            method="POST",
+            headers={k: v for k, v in self.headers.items() if k.lower() != "host"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                content_type = answer.headers.get("Content-Type", "text/xml")
+                self._send(answer.status, answer.read(), content_type)
+        except urllib.error.HTTPError as exc:
+            self._send(exc.code, exc.read(), exc.headers.get("Content-Type", "text/xml"))
+
+
+class AwsEdge(LocalHttpServer):
+    """The edge server on a free port of 127.0.0.1; ``state`` is what it answers from."""
+
     def __init__(self, moto_url: str) -> None:
         self.state = EdgeState()
         self.moto_url = moto_url
-        edge = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                return
-
-            def _send(self, code: int, body: bytes, content_type: str) -> None:
-                self.send_response(code)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def _json(self, code: int, document: Any) -> None:
-                self._send(code, json.dumps(document, default=str).encode(), "application/json")
-
-            def do_GET(self) -> None:
-                url = urllib.parse.urlsplit(self.path)
-                query = dict(urllib.parse.parse_qsl(url.query))
-                if url.path == "/api/health":
-                    self._json(edge.state.health_status, {"status": "UP"})
-                elif url.path == "/zonalshifts":
-                    items = [
-                        s
-                        for s in edge.state.shifts
-                        if s["status"] == query.get("status", s["status"])
-                    ]
-                    if "resourceIdentifier" in query:
-                        items = [
-                            s
-                            for s in items
-                            if s["resourceIdentifier"] == query["resourceIdentifier"]
-                        ]
-                    self._json(200, {"items": items})
-                elif url.path == "/autoshifts":
-                    self._json(200, {"items": edge.state.autoshifts})
-                elif url.path.startswith("/managedresources/"):
-                    arn = urllib.parse.unquote(url.path[len("/managedresources/") :])
-                    self._json(
-                        200,
-                        {
-                            "arn": arn,
-                            "name": arn.rsplit("/", 2)[-2],
-                            "appliedWeights": {"use1-az1": 1.0, "use1-az2": 1.0, "use1-az4": 1.0},
-                            "zonalShifts": [
-                                s for s in edge.state.shifts if s["resourceIdentifier"] == arn
-                            ],
-                            "autoshifts": [],
-                            "zonalAutoshiftStatus": edge.state.autoshift_status,
-                        },
-                    )
-                else:
-                    self._json(404, {"message": f"no route for {url.path}"})
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                form = dict(urllib.parse.parse_qsl(body.decode()))
-                if form.get("Action") == "DescribeCapacityReservation":
-                    self._send(200, _capacity_xml(edge.state), "text/xml")
-                    return
-                request = urllib.request.Request(
-                    edge.moto_url + self.path,
-                    data=body,
-                    method="POST",
-                    headers={k: v for k, v in self.headers.items() if k.lower() != "host"},
-                )
-                try:
-                    with urllib.request.urlopen(request, timeout=10) as answer:
-                        self._send(
-                            answer.status,
-                            answer.read(),
-                            answer.headers.get("Content-Type", "text/xml"),
-                        )
-                except urllib.error.HTTPError as exc:
-                    self._send(exc.code, exc.read(), exc.headers.get("Content-Type", "text/xml"))
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self) -> AwsEdge:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
+        super().__init__(type("EdgeHandler", (_Handler,), {"edge": self}))

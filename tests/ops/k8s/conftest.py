@@ -9,7 +9,6 @@ and the web endpoints the commands probe are overridden to local servers.
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 from ops import cli
 from tests.ops.k8s import seed as seeding
 from tests.servers.kube_api import KubeApi, KubeApiServer
-from tests.support.outputs import write_outputs
+from tests.support.outputs import ACCOUNT, REGION, write_outputs
 
 AWS_SERVICES = (
     "STS",
@@ -33,12 +32,6 @@ AWS_SERVICES = (
     "EC2",
     "CLOUDWATCH",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -60,12 +53,10 @@ def kube(kube_server: KubeApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
+    from tests.servers.moto_server import MotoServer
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
+    server = MotoServer().start()
+    yield server.url
     server.stop()
 
 
@@ -150,18 +141,50 @@ def edge(moto_url: str) -> Iterator[Any]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def arc_server() -> Iterator[Any]:
+    from tests.servers.arc_emulator import ArcServer
+
+    server = ArcServer().start()
+    yield server
+    server.stop()
+
+
+def _arc_like_the_program(arc: Any, albs: dict[str, str], zone_ids: list[str]) -> None:
+    """Each ALB managed by ARC with zonal autoshift on, as the program configures it."""
+    import boto3
+
+    client = boto3.client("arc-zonal-shift", endpoint_url=arc.url)
+    for tier, arn in albs.items():
+        arc.emulator.add_resource(arn, tuple(zone_ids))
+        alarm = f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:commsec-{tier}-alb-5xx"
+        client.create_practice_run_configuration(
+            resourceIdentifier=arn,
+            outcomeAlarms=[{"type": "CLOUDWATCH", "alarmIdentifier": alarm}],
+        )
+        client.update_zonal_autoshift_configuration(
+            resourceIdentifier=arn, zonalAutoshiftStatus="ENABLED"
+        )
+
+
 @pytest.fixture
 def platform(
-    edge: Any, kube: KubeApi, pg15: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    edge: Any,
+    arc_server: Any,
+    kube: KubeApi,
+    pg15: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> dict[str, Any]:
-    """The stack in moto (ALBs with targets, CloudFront), the edge server, PostgreSQL 15."""
+    """The stack in moto (ALBs with targets, CloudFront), ARC, the edge server, PostgreSQL 15."""
     import boto3
 
     from tests.ops.k8s.aws_edge import EdgeState
 
     edge.state = EdgeState()
+    arc_server.emulator.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_ARC_ZONAL_SHIFT", arc_server.url)
     for name in (
-        "AWS_ENDPOINT_URL_ARC_ZONAL_SHIFT",
         "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
         "COMMSEC_CLOUDFRONT_URL",
         "COMMSEC_WEB_ALB_URL",
@@ -232,9 +255,15 @@ def platform(
         cloudfrontDistributionId=distribution["Id"],
         cloudfrontDomainName=distribution["DomainName"],
     )
+    _arc_like_the_program(
+        arc_server,
+        {tier: created[tier][0]["LoadBalancerArn"] for tier in ("web", "app")},
+        json.loads(outputs.read_text())["availabilityZoneIds"],
+    )
     return {
         "outputs": str(outputs),
         "edge": edge,
+        "arc": arc_server,
         "kube": kube,
         "web_alb": created["web"][0],
         "app_alb": created["app"][0],

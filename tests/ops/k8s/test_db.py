@@ -10,8 +10,9 @@ import psycopg
 import pytest
 
 from ops import pg
-from tests.ops.k8s.conftest import free_port, run_cli, run_text, use_pg_env
+from tests.ops.k8s.conftest import run_cli, run_text, use_pg_env
 from tests.servers.kube_api import KubeApi
+from tests.servers.local_http import free_port
 from tests.servers.postgres import ADMIN_PASSWORD, ADMIN_USER
 from tests.support.outputs import write_outputs
 

@@ -8,8 +8,9 @@ import pytest
 
 from ops import k8s_health as h
 from tests.ops.k8s import seed as s
-from tests.ops.k8s.conftest import free_port, run_cli, run_text
+from tests.ops.k8s.conftest import run_cli, run_text
 from tests.servers.kube_api import KubeApi, KubeApiServer
+from tests.servers.local_http import free_port
 
 
 def test_crash_looping_pod_is_unhealthy_and_completed_job_is_not(

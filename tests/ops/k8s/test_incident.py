@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from ops import k8s_incident as inc
-from ops.k8s_aws import alb_dimension
+from ops.alb_metrics import lb_dimension
 from tests.ops.k8s import seed as s
 from tests.ops.k8s.conftest import run_cli, run_text
 
@@ -23,7 +23,7 @@ def _alb_traffic(lb_arn: str, errors: dict[str, int], requests: int = 1000) -> N
     now = datetime.now(UTC)
     for zone, count in errors.items():
         dims = [
-            {"Name": "LoadBalancer", "Value": alb_dimension(lb_arn)},
+            {"Name": "LoadBalancer", "Value": lb_dimension(lb_arn)},
             {"Name": "AvailabilityZone", "Value": zone},
         ]
         cloudwatch.put_metric_data(

@@ -20,6 +20,21 @@ from tests.support.outputs import write_outputs
 BUCKET = "commsec-backups-test"
 SECRET_PLAIN = "s3cr3t-pa55"
 SECRET_B64 = base64.b64encode(SECRET_PLAIN.encode()).decode()
+PREFIX = "kubernetes/20261204T061500Z/"  # the export prefix at COMMSEC_NOW below
+# What an export of the seeded namespace writes without --include-secrets, in upload order.
+FILES = (
+    "configmaps.yaml",
+    "services.yaml",
+    "deployments.yaml",
+    "horizontalpodautoscalers.yaml",
+    "secrets-index.json",
+    "manifest.json",
+)
+
+
+@pytest.fixture
+def at_six_fifteen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMMSEC_NOW", "2026-12-04T06:15:00+00:00")
 
 
 @pytest.fixture
@@ -31,7 +46,9 @@ def stack(tmp_path: Path, moto_url: str) -> dict[str, Any]:
 
 
 def _export(capsys: pytest.CaptureFixture[str], stack: dict[str, Any], *extra: str) -> dict:
-    code, doc, err = run_cli(capsys, "backup", "k8s", "--outputs", stack["outputs"], *extra)
+    code, doc, err = run_cli(
+        capsys, "backup", "k8s", "--outputs", stack["outputs"], "--yes", *extra
+    )
     assert code == 0, err
     return doc["result"]
 
@@ -56,14 +73,7 @@ def test_export_is_clean_reapplicable_yaml_under_sse_kms(
     assert result["location"] == f"s3://{BUCKET}/kubernetes/20261204T061500Z/"
     prefix = "kubernetes/20261204T061500Z/"
     bodies = _bodies(prefix)
-    assert set(bodies) == {
-        "configmaps.yaml",
-        "services.yaml",
-        "deployments.yaml",
-        "horizontalpodautoscalers.yaml",
-        "secrets-index.json",
-        "manifest.json",
-    }
+    assert set(bodies) == set(FILES)
     for name, body in bodies.items():
         head = boto3.client("s3").head_object(Bucket=BUCKET, Key=prefix + name)
         assert head["ServerSideEncryption"] == "aws:kms"
@@ -233,3 +243,61 @@ def test_a_missing_export_is_an_input_error(
     )
     assert code == 2
     assert "manifest.json failed: not found" in err
+
+
+def _bucket_keys() -> list[str]:
+    listing = boto3.client("s3").list_objects_v2(Bucket=BUCKET)
+    return [o["Key"] for o in listing.get("Contents", [])]
+
+
+@pytest.mark.usefixtures("kube", "at_six_fifteen")
+def test_dry_run_lists_the_keys_it_would_write_and_writes_nothing(
+    stack: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    audit_log = tmp_path / "audit.jsonl"
+    result = _export(capsys, stack, "--dry-run", "--audit-log", str(audit_log))
+    assert result["dry_run"] is True
+    assert result["location"] == f"s3://{BUCKET}/{PREFIX}"
+    assert result["keys"] == [PREFIX + name for name in FILES]
+    assert _bucket_keys() == []
+    assert not audit_log.exists()
+
+
+@pytest.mark.usefixtures("kube", "at_six_fifteen")
+def test_dry_run_names_the_keys_the_real_export_writes(
+    stack: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    planned = _export(capsys, stack, "--include-secrets", "--dry-run")["keys"]
+    assert _bucket_keys() == []
+    written = _export(capsys, stack, "--include-secrets")["keys"]
+    assert planned == written
+    assert sorted(_bucket_keys()) == sorted(written)
+    assert PREFIX + "secrets.sealed.json" in written
+
+
+@pytest.mark.usefixtures("kube")
+def test_without_yes_a_non_interactive_export_is_refused(
+    stack: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_text(capsys, "backup", "k8s", "--outputs", stack["outputs"])
+    assert code == 2
+    assert out == ""
+    assert err.startswith("Error: refusing to export namespace commsec")
+    assert "without confirmation in a non-interactive shell" in err
+    assert _bucket_keys() == []
+
+
+@pytest.mark.usefixtures("kube", "at_six_fifteen")
+def test_an_export_writes_one_audit_record_with_its_prefix_and_object_count(
+    stack: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    audit_log = tmp_path / "audit.jsonl"
+    result = _export(capsys, stack, "--audit-log", str(audit_log))
+    records = [json.loads(line) for line in audit_log.read_text().splitlines()]
+    assert len(records) == 1
+    record = records[0]
+    assert record["command"] == "backup k8s"
+    assert record["result"] == "exported"
+    assert record["target"] == f"s3://{BUCKET}/{PREFIX}"
+    assert record["after"]["prefix"] == PREFIX
+    assert record["after"]["objects"] == len(result["keys"]) == len(FILES)

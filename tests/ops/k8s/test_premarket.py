@@ -1,9 +1,10 @@
-"""``commsec premarket`` against moto, the edge server, the stand-in and PostgreSQL."""
+"""``commsec premarket`` against moto, ARC, the edge server, the stand-in and PostgreSQL."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import kmock
 import pytest
 
@@ -42,6 +43,9 @@ def test_every_check_passes_on_a_ready_platform(
     assert checks["Web ALB targets"]["actual"] == "3/3 healthy"
     assert checks["LCU reservation"]["actual"] == "1500 LCUs reserved, state provisioned"
     assert checks["Database reachable"]["actual"].startswith("SELECT 1 ok on PostgreSQL 15.")
+    assert checks["Zonal shift"]["actual"] == (
+        "enabled on web and app, no shifts (web ENABLED, app ENABLED)"
+    )
 
 
 def test_each_fault_fails_its_own_row(
@@ -50,17 +54,12 @@ def test_each_fault_fails_its_own_row(
     edge = platform["edge"]
     edge.state.capacity_units = None
     edge.state.health_status = 502
-    edge.state.shifts = [
-        {
-            "zonalShiftId": "zs-1",
-            "resourceIdentifier": platform["web_alb"]["LoadBalancerArn"],
-            "awayFrom": "use1-az2",
-            "status": "ACTIVE",
-            "comment": "left over from a drill",
-            "startTime": "2026-12-03T22:00:00Z",
-            "expiryTime": "2026-12-04T02:00:00Z",
-        }
-    ]
+    boto3.client("arc-zonal-shift").start_zonal_shift(
+        resourceIdentifier=platform["web_alb"]["LoadBalancerArn"],
+        awayFrom="use1-az2",
+        expiresIn="4h",
+        comment="left over from a drill",
+    )
     code, checks = _checks(capsys, platform)
     assert code == 1
     failed = {name for name, c in checks.items() if c["result"] == "FAIL"}
@@ -71,6 +70,22 @@ def test_each_fault_fails_its_own_row(
     )
     assert checks["LCU reservation"]["actual"] == "no minimum capacity reserved"
     assert "origin HTTP 502" in checks["CloudFront"]["actual"]
+
+
+def test_autoshifts_on_every_page_of_the_list_are_reported(
+    platform: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _fix_cluster(platform["kube"])
+    emulator = platform["arc"].emulator
+    assert emulator.state.page_size < 3  # three autoshifts span more than one page
+    for tier, zone in (("web", "use1-az1"), ("app", "use1-az2"), ("web", "use1-az4")):
+        emulator.start_autoshift(platform[f"{tier}_alb"]["LoadBalancerArn"], zone)
+    code, checks = _checks(capsys, platform)
+    assert code == 1
+    assert checks["Zonal shift"]["result"] == "FAIL"
+    assert checks["Zonal shift"]["actual"] == "; ".join(
+        f"autoshift away from {zone} in progress" for zone in ("use1-az1", "use1-az2", "use1-az4")
+    )
 
 
 def test_a_database_that_refuses_the_password_fails_only_that_row(
