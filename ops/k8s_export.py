@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ops.errors import CheckFailed, InputError, aws_errors
+from ops.errors import CheckFailed, InputError, aws_errors, truncate
 from ops.kube import APPLY_PATCH, Kube, ns_path
 
 # (group/version or "" for core, plural, kind), in the order a restore applies them: what
@@ -266,7 +266,8 @@ def parse_prefix(text: str, bucket: str) -> str:
 def fetch_verified(s3: Any, bucket: str, prefix: str) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The manifest and every file it lists, after checking each file's SHA-256."""
     with aws_errors(f"reading s3://{bucket}/{prefix}{MANIFEST}"):
-        manifest = json.loads(s3.get_object(Bucket=bucket, Key=prefix + MANIFEST)["Body"].read())
+        raw = s3.get_object(Bucket=bucket, Key=prefix + MANIFEST)["Body"].read()
+    manifest = _parse_manifest(raw, f"s3://{bucket}/{prefix}")
     files: dict[str, bytes] = {}
     mismatched = []
     for name, expected in manifest["files"].items():
@@ -284,6 +285,36 @@ def fetch_verified(s3: Any, bucket: str, prefix: str) -> tuple[dict[str, Any], d
     return manifest, files
 
 
+def _parse_manifest(raw: bytes, location: str) -> dict[str, Any]:
+    """The manifest, checked to have the shape :func:`build_export` writes.
+
+    Anything else (truncated, edited, another tool's file) means the export cannot be
+    verified, so it is a failed check rather than bad input: the operator's --from was
+    right, the backup is not.
+    """
+    try:
+        manifest = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _corrupt(location, f"{MANIFEST} is not JSON ({truncate(exc, 80)})") from None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict) or not files:
+        raise _corrupt(location, f"{MANIFEST} has no 'files' object")
+    for name, entry in files.items():
+        digest = entry.get("sha256") if isinstance(entry, dict) else None
+        if not isinstance(digest, str) or "/" in name or name == MANIFEST:
+            raise _corrupt(location, f"{MANIFEST} entry {truncate(name, 60)!r} is malformed")
+    if SECRETS_INDEX not in files:
+        raise _corrupt(location, f"{MANIFEST} does not list {SECRETS_INDEX}")
+    return dict(manifest)
+
+
+def _corrupt(location: str, why: str) -> CheckFailed:
+    return CheckFailed(
+        f"the export {location} is corrupt: {why}; nothing was applied",
+        hint="restore from another export ('aws s3 ls' the kubernetes/ prefix)",
+    )
+
+
 def objects_to_apply(
     manifest: dict[str, Any], files: dict[str, bytes], kms: Any
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -291,16 +322,28 @@ def objects_to_apply(
     import yaml
 
     ordered: list[dict[str, Any]] = []
-    for _group, plural, kind in EXPORTED:
-        if kind == "Secret":
-            if SECRETS_SEALED in files:
-                envelope = json.loads(files[SECRETS_SEALED])
-                ordered += [d for d in yaml.safe_load_all(unseal(kms, envelope)) if d]
-            continue
-        body = files.get(f"{plural}.yaml")
-        if body:
-            ordered += [d for d in yaml.safe_load_all(body) if d]
-    missing_secrets = [] if SECRETS_SEALED in files else json.loads(files[SECRETS_INDEX])
+    name = ""
+    try:
+        for _group, plural, kind in EXPORTED:
+            if kind == "Secret":
+                if SECRETS_SEALED in files:
+                    name = SECRETS_SEALED
+                    envelope = json.loads(files[SECRETS_SEALED])
+                    ordered += [d for d in yaml.safe_load_all(unseal(kms, envelope)) if d]
+                continue
+            name = f"{plural}.yaml"
+            body = files.get(name)
+            if body:
+                ordered += [d for d in yaml.safe_load_all(body) if d]
+        name = SECRETS_INDEX
+        missing_secrets = [] if SECRETS_SEALED in files else json.loads(files[SECRETS_INDEX])
+    except (ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
+        # The checksums matched, so the file is as written: written wrong, not damaged since.
+        raise CheckFailed(
+            f"the export is corrupt: {name} cannot be parsed ({truncate(exc, 80)}); "
+            "nothing was applied",
+            hint="restore from another export ('aws s3 ls' the kubernetes/ prefix)",
+        ) from None
     return ordered, missing_secrets
 
 

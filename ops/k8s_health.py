@@ -77,6 +77,7 @@ class ClusterState:
     node_metrics: list[dict[str, Any]] | None = None
     pod_metrics: list[dict[str, Any]] | None = None
     warnings: list[str] = field(default_factory=list)
+    deployments: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def _optional(kube: Kube, path: str, what: str, warnings: list[str]) -> Any:
@@ -100,6 +101,10 @@ async def gather_cluster_state(
         if with_endpoints
         else _none(),
         kube.get(ns_path(namespace, "events"), what=f"listing events in {namespace}"),
+        kube.get(
+            ns_path(namespace, "deployments", group="apps/v1"),
+            what=f"listing Deployments in {namespace}",
+        ),
         _optional(kube, "/apis/metrics.k8s.io/v1beta1/nodes", "node metrics", warnings),
         _optional(
             kube,
@@ -108,12 +113,15 @@ async def gather_cluster_state(
             warnings,
         ),
     ]
-    nodes, pods, endpoints, events, node_metrics, pod_metrics = await asyncio.gather(*reads)
+    nodes, pods, endpoints, events, deployments, node_metrics, pod_metrics = await asyncio.gather(
+        *reads
+    )
     return ClusterState(
         nodes=nodes["items"],
         pods=pods["items"],
         endpoints=endpoints["items"] if endpoints else [],
         events=events["items"],
+        deployments=deployments["items"],
         node_metrics=node_metrics,
         pod_metrics=pod_metrics,
         warnings=warnings,
@@ -295,6 +303,25 @@ def pod_usage(state: ClusterState) -> list[dict[str, Any]]:
             }
         )
     return sorted(rows, key=lambda r: r["cpu_millicores"], reverse=True)
+
+
+def workload_problems(state: ClusterState, namespace: str) -> list[str]:
+    """The platform's Deployments missing from ``namespace``, and a namespace with no pods.
+
+    Either means the check is looking at the wrong place or the platform is gone; both
+    read as "all 0 pods are healthy" if only unhealthy pods are counted.
+    """
+    from infra.contract import DEPLOYMENTS
+
+    present = {d["metadata"]["name"] for d in state.deployments}
+    problems = [
+        f"Deployment {name} is missing from namespace {namespace}"
+        for name in DEPLOYMENTS
+        if name not in present
+    ]
+    if not state.pods:
+        problems.append(f"namespace {namespace} has no pods")
+    return problems
 
 
 def node_problems(rows: list[dict[str, Any]]) -> list[str]:

@@ -100,13 +100,15 @@ def scale_plan(
     name = deployment["metadata"]["name"]
     namespace = deployment["metadata"]["namespace"]
     if hpa is None:
+        before_replicas = deployment.get("spec", {}).get("replicas")
         return {
             "via": "scale",
             "target": f"deployment/{name}",
             "path": ns_path(namespace, "deployments", f"{name}/scale", group=APPS_GROUP),
             "patch": {"spec": {"replicas": replicas}},
-            "before": {"replicas": deployment.get("spec", {}).get("replicas")},
+            "before": {"replicas": before_replicas},
             "after": {"replicas": replicas},
+            "changed": before_replicas != replicas,
         }
     spec = hpa.get("spec", {})
     before = {"minReplicas": spec.get("minReplicas", 1), "maxReplicas": spec.get("maxReplicas")}
@@ -120,6 +122,7 @@ def scale_plan(
         "patch": patch,
         "before": before,
         "after": after,
+        "changed": bool(patch["spec"]),
     }
 
 
@@ -154,15 +157,29 @@ _DURATION = re.compile(r"^(\d+)([smhd])$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def parse_duration(text: str, *, option: str) -> int:
-    """``90s``, ``15m``, ``1h``, ``2d`` in seconds; anything else is an input error."""
+def parse_duration(text: str, *, option: str, max_s: int | None = None) -> int:
+    """``90s``, ``15m``, ``1h``, ``2d`` in seconds, at most ``max_s``; anything else is an
+    input error."""
     match = _DURATION.match(text.strip())
     if not match or int(match.group(1)) == 0:
         raise InputError(
             f"{option} {text!r} is not a duration",
             hint="use a positive number with s, m, h or d, e.g. 30m or 1h",
         )
-    return int(match.group(1)) * _UNIT_S[match.group(2)]
+    seconds = int(match.group(1)) * _UNIT_S[match.group(2)]
+    if max_s is not None and seconds > max_s:
+        raise InputError(
+            f"{option} {text!r} is longer than the {_longest(max_s)} it accepts",
+            hint=f"pass at most {_longest(max_s)}",
+        )
+    return seconds
+
+
+def _longest(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 async def app_logs(

@@ -22,6 +22,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Awaitable, Callable
@@ -51,6 +52,39 @@ STRATEGIC_PATCH = "application/strategic-merge-patch+json"
 APPLY_PATCH = "application/apply-patch+yaml"
 
 
+# A namespace name is a DNS-1123 label; the API server refuses anything else with a 400, so
+# a typo is caught here, before any credential is minted or request sent.
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1123_MAX = 63
+
+
+def namespace_name(text: str) -> str:
+    """An argparse type: ``text`` if it is a valid namespace name."""
+    if len(text) > _DNS1123_MAX or not _DNS1123_LABEL.match(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a namespace name: use at most {_DNS1123_MAX} lowercase letters, "
+            "digits and '-', starting and ending with a letter or digit"
+        )
+    return text
+
+
+def int_in_range(option: str, low: int, high: int, *, rule: str) -> Callable[[str], int]:
+    """An argparse type for a whole number in ``low..high``; ``rule`` says the range in words.
+
+    Checked while parsing, so a huge value never reaches an API or a query, where it fails
+    late and obscurely (PostgreSQL's bigint, the API server's int64).
+    """
+
+    def parse(text: str) -> int:
+        value = int(text)  # a ValueError is argparse's own "invalid int value" message
+        if not low <= value <= high:
+            raise InputError(f"{option} {text} must be {rule}", hint=f"pass {low}..{high}")
+        return value
+
+    parse.__name__ = "int"
+    return parse
+
+
 def add_kube_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("kubernetes")
     group.add_argument(
@@ -60,6 +94,7 @@ def add_kube_arguments(parser: argparse.ArgumentParser) -> None:
         "--namespace",
         "-n",
         metavar="NAME",
+        type=namespace_name,
         help="namespace of the workloads (default: the stack's namespace output, or 'commsec')",
     )
 
@@ -209,19 +244,67 @@ def _with_token(config: SingleConfig) -> SingleConfig:
     return config._replace(user=new_user)
 
 
-def _from_kubeconfig(path: Path, context: str | None) -> SingleConfig:
+def _kubeconfig_source(path: Path) -> str:
+    return f"KUBECONFIG {path}" if os.environ.get("KUBECONFIG") else f"kubeconfig {path}"
+
+
+def _load_kubeconfig(path: Path) -> Any:
+    """The parsed kubeconfig file, or an :class:`InputError` saying what is wrong with it.
+
+    lightkube's own loader fails on an empty or non-YAML file with whatever the YAML parser
+    or a ``None`` document raises; each of those is an operator's file to fix.
+    """
+    import yaml
     from lightkube.config.kubeconfig import KubeConfig
+
+    where = _kubeconfig_source(path)
+    fix = "fix the file, or point KUBECONFIG at a kubeconfig from 'aws eks update-kubeconfig'"
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{where} cannot be read ({exc.strerror})", hint=fix) from None
+    except UnicodeDecodeError:
+        raise InputError(f"{where} is not a text file", hint=fix) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise InputError(
+            f"{where} is not valid YAML{at}: {truncate(problem, 120)}", hint=fix
+        ) from None
+    if document is None:
+        raise InputError(f"{where} is empty", hint=fix)
+    if not isinstance(document, dict) or not isinstance(document.get("clusters"), list):
+        raise InputError(f"{where} is not a kubeconfig (no 'clusters' list)", hint=fix)
+    if not isinstance(document.get("contexts"), list):
+        raise InputError(f"{where} is not a kubeconfig (no 'contexts' list)", hint=fix)
+    try:
+        return KubeConfig.from_dict(document, fname=path)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise InputError(
+            f"{where} is not a valid kubeconfig ({type(exc).__name__}: {truncate(exc, 120)})",
+            hint=fix,
+        ) from None
+
+
+def _from_kubeconfig(path: Path, context: str | None) -> SingleConfig:
     from lightkube.core.exceptions import ConfigError
 
+    kubeconfig = _load_kubeconfig(path)
     try:
-        config = KubeConfig.from_file(path).get(context_name=context)
+        config = kubeconfig.get(context_name=context)
     except ConfigError as exc:
         raise InputError(
-            f"kubeconfig {path}: {exc}",
+            f"{_kubeconfig_source(path)}: {exc}",
             hint="check --context against 'kubectl config get-contexts'",
         ) from None
-    except (OSError, ValueError, KeyError) as exc:
-        raise InputError(f"kubeconfig {path} cannot be read: {truncate(exc, 120)}") from None
+    except (KeyError, TypeError, AttributeError) as exc:
+        # A context naming a cluster or user the file does not define.
+        raise InputError(
+            f"{_kubeconfig_source(path)}: the context refers to an undefined entry "
+            f"({truncate(exc, 120)})",
+            hint="fix the file's contexts, clusters and users",
+        ) from None
     assert config is not None
     return config
 
@@ -352,6 +435,7 @@ class Kube:
         params: dict[str, Any] | None = None,
         body: Any = None,
         content_type: str = JSON,
+        allow: tuple[int, ...] = (),
     ) -> Any:
         import httpx2 as httpx
 
@@ -377,12 +461,19 @@ class Kube:
                 f"({truncate(exc, 120)})",
                 hint="check the network, the VPN and the kubeconfig's server, then retry",
             ) from None
-        raise_for_status(response.status_code, response.text, what, self.target)
+        if not allow or response.status_code not in allow:
+            raise_for_status(response.status_code, response.text, what, self.target)
         return response
 
     async def get(self, path: str, *, what: str, params: dict[str, Any] | None = None) -> Any:
         response = await self._send("GET", path, what=what, params=params)
         return response.json()
+
+    async def status(self, path: str, *, what: str) -> int:
+        """The status of a GET of ``path``: 200, or 404 (absent) or 403 (not visible to this
+        identity); any other failure raises as for :meth:`get`."""
+        response = await self._send("GET", path, what=what, allow=(403, 404))
+        return int(response.status_code)
 
     async def text(self, path: str, *, what: str, params: dict[str, Any] | None = None) -> str:
         response = await self._send("GET", path, what=what, params=params)
@@ -440,6 +531,47 @@ def run_with(target: KubeTarget, work: Callable[[Kube], Awaitable[T]]) -> T:
             return await work(kube)
 
     return asyncio.run(main())
+
+
+async def require_namespace(kube: Kube, namespace: str) -> None:
+    """Fail with an input error when ``namespace`` does not exist.
+
+    Listing anything in a missing namespace succeeds with no items, so without this a typo
+    in ``--namespace`` reads as a healthy, empty platform. An identity that may not read
+    namespaces (403) cannot tell; the command then goes on and its own reads decide.
+    """
+    code = await kube.status(
+        f"/api/v1/namespaces/{namespace}", what=f"reading namespace {namespace}"
+    )
+    if code == 404:
+        raise InputError(
+            f"--namespace {namespace}: no such namespace in {kube.target.source}",
+            hint="check the name with 'kubectl get namespaces', or drop --namespace to use "
+            "the stack's namespace",
+        )
+
+
+def run_in_namespace(target: KubeTarget, read: Callable[[Kube], Awaitable[T]]) -> T:
+    """:func:`run_with` for reads in the target's namespace, failing if it does not exist.
+
+    The existence check runs alongside ``read`` (no extra round trip), so ``read`` must not
+    change anything. A missing namespace explains any failure of the read, so it wins;
+    otherwise the read's own error is the one reported.
+    """
+
+    async def checked(kube: Kube) -> T:
+        exists, result = await asyncio.gather(
+            require_namespace(kube, target.namespace), read(kube), return_exceptions=True
+        )
+        if isinstance(exists, InputError):
+            raise exists
+        if isinstance(result, BaseException):
+            raise result
+        if isinstance(exists, BaseException):
+            raise exists
+        return result
+
+    return run_with(target, checked)
 
 
 def ns_path(namespace: str, plural: str, name: str | None = None, *, group: str = "") -> str:

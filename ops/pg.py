@@ -22,6 +22,19 @@ if TYPE_CHECKING:
 _CONNECT_TIMEOUT_S = 5
 # RDS rejects unencrypted connections only when rds.force_ssl is set; ask for TLS anyway.
 _DEFAULT_SSLMODE = "require"
+# libpq's sslmode values; libpq itself rejects any other, with a message that reads like a
+# TLS failure, so the value is checked before connecting.
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def _sslmode() -> str:
+    mode = os.environ.get("PGSSLMODE") or _DEFAULT_SSLMODE
+    if mode not in SSLMODES:
+        raise InputError(
+            f"PGSSLMODE={mode!r} is not a libpq sslmode (one of {', '.join(SSLMODES)})",
+            hint="set PGSSLMODE=require (the default), verify-full, or unset it",
+        )
+    return mode
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,7 @@ def master_secret(secretsmanager: Any, secret_arn: str) -> dict[str, str]:
 def resolve_db(ctx: Context) -> DbTarget:
     """``PG*`` variables when ``PGHOST`` is set, else the stack's endpoint and secret."""
     env = os.environ
+    sslmode = _sslmode()
     if env.get("PGHOST"):
         port_text = env.get("PGPORT", "5432")
         if not port_text.isdigit():
@@ -68,7 +82,7 @@ def resolve_db(ctx: Context) -> DbTarget:
             dbname=env.get("PGDATABASE") or _stack_db_name(ctx) or "commsec",
             user=env.get("PGUSER") or "commsec_admin",
             password=env.get("PGPASSWORD"),  # None lets libpq read ~/.pgpass
-            sslmode=env.get("PGSSLMODE", _DEFAULT_SSLMODE),
+            sslmode=sslmode,
             source="PG* environment",
         )
     if not (ctx.stack or ctx.outputs_file):
@@ -84,7 +98,7 @@ def resolve_db(ctx: Context) -> DbTarget:
         dbname=outputs.db_name,
         user=secret["username"],
         password=secret["password"],
-        sslmode=env.get("PGSSLMODE", _DEFAULT_SSLMODE),
+        sslmode=sslmode,
         source="stack outputs and master-user secret",
     )
 

@@ -10,6 +10,9 @@ from ops.context import Context
 from ops.errors import CommsecError
 from ops.report import Report, table
 
+# More rows than a terminal or a ticket can use; pg_stat_statements keeps 5000 by default.
+MAX_TOP = 1000
+
 
 def _add_check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -18,9 +21,15 @@ def _add_check_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_perf_arguments(parser: argparse.ArgumentParser) -> None:
-    from ops.kube import add_kube_arguments
+    from ops.kube import add_kube_arguments, int_in_range
 
-    parser.add_argument("--top", type=int, default=10, metavar="N", help="statements to show")
+    parser.add_argument(
+        "--top",
+        type=int_in_range("--top", 1, MAX_TOP, rule=f"between 1 and {MAX_TOP} statements"),
+        default=10,
+        metavar="N",
+        help=f"statements to show (1..{MAX_TOP})",
+    )
     parser.add_argument(
         "--no-pool", action="store_true", help="skip the trading service's pool metrics"
     )
@@ -51,11 +60,11 @@ def _pool(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     if args.no_pool:
         return {"available": False, "reason": "skipped (--no-pool)"}
     from ops import k8s_workloads as w
-    from ops.kube import run_with, target_from_args
+    from ops.kube import run_in_namespace, target_from_args
 
     try:
         target = target_from_args(args, ctx)
-        values = run_with(target, lambda kube: w.pool_metrics(kube, target.namespace))
+        values = run_in_namespace(target, lambda kube: w.pool_metrics(kube, target.namespace))
     except CommsecError as exc:
         return {"available": False, "reason": exc.render()}
     return {"available": True, **values}
@@ -64,10 +73,6 @@ def _pool(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 def perf(args: argparse.Namespace, ctx: Context) -> Report:
     from ops import pg
 
-    if args.top < 1:
-        from ops.errors import InputError
-
-        raise InputError(f"--top {args.top} must be at least 1")
     target = pg.resolve_db(ctx)
     with pg.connect(target) as conn:
         doc: dict[str, Any] = {

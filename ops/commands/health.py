@@ -19,7 +19,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     add_kube_arguments(parser)
 
 
-def health_document(state: Any, now: Any) -> dict[str, Any]:
+def health_document(state: Any, now: Any, namespace: str) -> dict[str, Any]:
     """The health findings as one document; ``healthy`` is false when anything is wrong."""
     from ops import k8s_health as h
 
@@ -27,12 +27,14 @@ def health_document(state: Any, now: Any) -> dict[str, Any]:
     pods = h.pod_rows(state)
     unhealthy = [p for p in pods if p["problem"]]
     empty = h.endpoints_without_ready(state)
-    problems = h.node_problems(nodes)
+    workloads = h.workload_problems(state, namespace)
+    problems = workloads + h.node_problems(nodes)
     problems += [f"pod {p['name']}: {p['problem']}" for p in unhealthy]
     problems += [f"service {e['service']} has no ready endpoints" for e in empty]
     return {
         "healthy": not problems,
         "problems": problems,
+        "workload_problems": workloads,
         "nodes": nodes,
         "unhealthy_pods": unhealthy,
         "pods_per_zone": h.pods_per_zone(pods),
@@ -65,6 +67,8 @@ def _render(doc: dict[str, Any], namespace: str, now: Any) -> str:
     )
     zones = ", ".join(f"{zone}: {count}" for zone, count in doc["pods_per_zone"].items())
     parts.append(f"\nRunning pods per zone: {zones or 'none'}")
+    if doc["workload_problems"]:
+        parts.append("\n" + "\n".join(doc["workload_problems"]))
     if doc["unhealthy_pods"]:
         parts.append("\nUnhealthy pods")
         parts.append(
@@ -76,7 +80,7 @@ def _render(doc: dict[str, Any], namespace: str, now: Any) -> str:
                 ],
             )
         )
-    else:
+    elif doc["pod_count"]:
         parts.append(f"\nAll {doc['pod_count']} pods are healthy")
     if doc["endpoints_without_ready"]:
         names = ", ".join(e["service"] for e in doc["endpoints_without_ready"])
@@ -105,12 +109,14 @@ def _render(doc: dict[str, Any], namespace: str, now: Any) -> str:
 
 def run(args: argparse.Namespace, ctx: Context) -> Report:
     from ops import k8s_health
-    from ops.kube import run_with, target_from_args
+    from ops.kube import run_in_namespace, target_from_args
 
     target = target_from_args(args, ctx)
-    state = run_with(target, lambda kube: k8s_health.gather_cluster_state(kube, target.namespace))
+    state = run_in_namespace(
+        target, lambda kube: k8s_health.gather_cluster_state(kube, target.namespace)
+    )
     now = ctx.now()
-    doc = health_document(state, now)
+    doc = health_document(state, now, target.namespace)
     doc["namespace"] = target.namespace
     return Report(
         title="health",

@@ -17,10 +17,10 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> Report:
     from ops import k8s_workloads as w
-    from ops.kube import run_with, target_from_args
+    from ops.kube import run_in_namespace, target_from_args
 
     target = target_from_args(args, ctx)
-    rows = w.hpa_rows(run_with(target, lambda kube: w.list_hpas(kube, target.namespace)))
+    rows = w.hpa_rows(run_in_namespace(target, lambda kube: w.list_hpas(kube, target.namespace)))
     text = table(
         ["HPA", "TARGET", "CURRENT", "DESIRED", "MIN", "MAX", "METRICS"],
         [

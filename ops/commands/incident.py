@@ -54,14 +54,16 @@ def _guarded(read: Callable[[], Any]) -> Any:
 
 def _gather(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from ops import k8s_aws, k8s_health
-    from ops.kube import run_with, target_from_args
+    from ops.kube import run_in_namespace, target_from_args
 
     outputs = ctx.outputs()
     now = ctx.now()
 
     def cluster() -> dict[str, Any]:
         target = target_from_args(args, ctx)
-        state = run_with(target, lambda k: k8s_health.gather_cluster_state(k, target.namespace))
+        state = run_in_namespace(
+            target, lambda k: k8s_health.gather_cluster_state(k, target.namespace)
+        )
         pods = k8s_health.pod_rows(state)
         return {
             "pods": pods,

@@ -10,17 +10,38 @@ from ops.context import Context
 from ops.errors import InputError
 from ops.report import Report
 
+# Bounds checked while parsing: the API server takes tailLines and sinceSeconds as int64
+# and answers an absurd value with an opaque error, or not at all.
+MAX_TAIL = 100_000
+MAX_SINCE_DAYS = 30
+
+
+def _since(text: str) -> int:
+    from ops import k8s_workloads as w
+
+    return w.parse_duration(text, option="--since", max_s=MAX_SINCE_DAYS * 86400)
+
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    from ops.kube import add_kube_arguments
+    from ops.kube import add_kube_arguments, int_in_range
 
     parser.add_argument("app", metavar="APP", help="value of the pods' 'app' label")
     parser.add_argument("--grep", metavar="PATTERN", help="keep lines matching this regex")
     parser.add_argument(
         "--ignore-case", "-i", action="store_true", help="match --grep case-insensitively"
     )
-    parser.add_argument("--since", metavar="DURATION", help="only newer lines, e.g. 15m or 1h")
-    parser.add_argument("--tail", metavar="N", type=int, help="last N lines of each pod")
+    parser.add_argument(
+        "--since",
+        metavar="DURATION",
+        type=_since,
+        help=f"only newer lines, e.g. 15m or 1h (at most {MAX_SINCE_DAYS}d)",
+    )
+    parser.add_argument(
+        "--tail",
+        metavar="N",
+        type=int_in_range("--tail", 0, MAX_TAIL, rule=f"zero or more lines, at most {MAX_TAIL}"),
+        help=f"last N lines of each pod (at most {MAX_TAIL})",
+    )
     add_kube_arguments(parser)
 
 
@@ -38,14 +59,12 @@ def _pattern(args: argparse.Namespace) -> re.Pattern[str] | None:
 
 def run(args: argparse.Namespace, ctx: Context) -> Report:
     from ops import k8s_workloads as w
-    from ops.kube import run_with, target_from_args
+    from ops.kube import run_in_namespace, target_from_args
 
-    since = w.parse_duration(args.since, option="--since") if args.since else None
-    if args.tail is not None and args.tail < 0:
-        raise InputError(f"--tail {args.tail} must be zero or more lines")
+    since = args.since
     pattern = _pattern(args)
     target = target_from_args(args, ctx)
-    found = run_with(
+    found = run_in_namespace(
         target,
         lambda kube: w.app_logs(
             kube, target.namespace, args.app, since_s=since, tail=args.tail, pattern=pattern

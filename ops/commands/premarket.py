@@ -10,7 +10,7 @@ from typing import Any
 
 from ops.cli import Command
 from ops.context import Context
-from ops.errors import CommsecError
+from ops.errors import CommsecError, InputError
 from ops.report import Report, table
 
 CHECKLIST_TIME = time(9, 0)
@@ -52,15 +52,18 @@ def market_note(now: datetime) -> dict[str, Any]:
     }
 
 
-def _pods_check(state: Any) -> tuple[bool, str]:
+def _pods_check(state: Any, namespace: str) -> tuple[bool, str]:
     from ops import k8s_health as h
 
     rows = [r for r in h.pod_rows(state) if r["phase"] != "Succeeded"]
     bad = [r for r in rows if r["problem"]]
+    missing = h.workload_problems(state, namespace)
     actual = f"{len(rows) - len(bad)}/{len(rows)} ready"
     if bad:
         actual += ": " + ", ".join(f"{r['name']} ({r['problem']})" for r in bad[:3])
-    return not bad and bool(rows), actual
+    if missing:
+        actual += "; " + "; ".join(missing)
+    return not bad and not missing and bool(rows), actual
 
 
 def _nodes_check(state: Any) -> tuple[bool, str]:
@@ -153,20 +156,21 @@ def _run(check: Callable[[], tuple[bool, str]]) -> tuple[bool, str]:
 
 def run(args: argparse.Namespace, ctx: Context) -> Report:
     from ops import k8s_health
-    from ops.kube import run_with, target_from_args
+    from ops.kube import run_in_namespace, target_from_args
 
     now = ctx.now()
     market = market_note(now)
     outputs = ctx.outputs()
 
-    def cluster() -> Any:
+    def cluster() -> tuple[Any, str]:
         target = target_from_args(args, ctx)
-        return run_with(
+        state = run_in_namespace(
             target,
             lambda kube: k8s_health.gather_cluster_state(
                 kube, target.namespace, with_endpoints=False
             ),
         )
+        return state, target.namespace
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         state_future = pool.submit(cluster)
@@ -188,15 +192,18 @@ def run(args: argparse.Namespace, ctx: Context) -> Report:
         ]
         futures = {name: pool.submit(_run, fn) for name, _e, fn in checks}
         try:
-            state = state_future.result()
+            state, namespace = state_future.result()
             cluster_rows = [
-                ("Pods ready", "all pods ready", _run(lambda: _pods_check(state))),
+                ("Pods ready", "all pods ready", _run(lambda: _pods_check(state, namespace))),
                 (
                     "Node capacity",
                     f"CPU and memory < {MAX_NODE_PERCENT:.0f}%",
                     _run(lambda: _nodes_check(state)),
                 ),
             ]
+        except InputError:
+            # A bad --namespace or kubeconfig is the operator's to fix, not a failed check.
+            raise
         except CommsecError as exc:
             failed = (False, f"error: {exc.render()}")
             cluster_rows = [

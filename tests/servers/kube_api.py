@@ -387,13 +387,22 @@ class KubeApi(kmock.KubernetesEmulator):
         if self.get_object("", "v1", "pods", namespace, name) is None:
             return _status(404, "NotFound", f'pods "{name}" not found')
         lines = self.pod_logs.get((namespace, name), [])
-        since = request.params.get("sinceSeconds")
-        if since:
-            cutoff = datetime.now(UTC) - timedelta(seconds=int(since))
+        since = _int64_param(request, "sinceSeconds", low=1)
+        tail = _int64_param(request, "tailLines", low=0)
+        if isinstance(since, aiohttp.web.Response):
+            return since
+        if isinstance(tail, aiohttp.web.Response):
+            return tail
+        if since is not None:
+            # Any span longer than the time since year 1 keeps every line (and timedelta
+            # itself cannot hold the int64 range a real server accepts).
+            try:
+                cutoff = datetime.now(UTC) - timedelta(seconds=since)
+            except OverflowError:
+                cutoff = datetime.min.replace(tzinfo=UTC)
             lines = [line for line in lines if _log_time(line) >= cutoff]
-        tail = request.params.get("tailLines")
-        if tail:
-            lines = lines[-int(tail) :] if int(tail) else []
+        if tail is not None:
+            lines = lines[-tail:] if tail else []
         if request.params.get("timestamps") not in ("true", "1"):
             lines = [line.split(" ", 1)[1] if " " in line else line for line in lines]
         text = "".join(line + "\n" for line in lines)
@@ -483,6 +492,27 @@ def plural_of(kind: str, group: str) -> str:
         if k == kind and g == group:
             return plural
     raise KeyError(f"unknown kind {group}/{kind}")
+
+
+_INT64_MAX = 2**63 - 1
+
+
+def _int64_param(
+    request: kmock.Request, name: str, *, low: int
+) -> int | aiohttp.web.Response | None:
+    """A query parameter the API server decodes as int64: the value, or its 400 answer."""
+    raw = request.params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        return _status(400, "BadRequest", f"{name}: invalid value {raw!r}: not an integer")
+    if not low <= value <= _INT64_MAX:
+        return _status(
+            400, "BadRequest", f"{name}: Invalid value: {raw}: must be between {low} and int64"
+        )
+    return value
 
 
 def _log_time(line: str) -> datetime:

@@ -22,6 +22,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tests.servers.kube_api import self_signed
 from tests.servers.local_http import free_port
@@ -30,6 +31,43 @@ ADMIN_USER = "commsec_admin"
 ADMIN_PASSWORD = "local-test-password"  # a throwaway server on 127.0.0.1, removed at teardown
 DB_NAME = "commsec"
 _START_TIMEOUT_S = 30
+
+
+# Where a test may point a database client: this machine only. A name is refused before
+# libpq sees it, because libpq would resolve it through the machine's DNS.
+LOCAL_HOSTS = frozenset({"127.0.0.1", "::1"})
+# psycopg's own keyword arguments to connect(), which are not libpq parameters.
+_CONNECTION_OPTIONS = frozenset(
+    {"autocommit", "prepare_threshold", "context", "row_factory", "cursor_factory"}
+)
+
+
+def refuse_remote_databases(monkeypatch: Any) -> None:
+    """Make every ``psycopg.connect`` in this test fail the test unless it targets 127.0.0.1.
+
+    A database command whose endpoint comes from default test outputs (an RDS-looking name)
+    or an unset ``PGHOST`` then stops the test with the reason, instead of resolving a name.
+    """
+    import psycopg
+    import pytest
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    real_connect = psycopg.connect
+
+    def guarded(conninfo: str = "", **kwargs: Any) -> Any:
+        libpq = {k: v for k, v in kwargs.items() if k not in _CONNECTION_OPTIONS}
+        params = conninfo_to_dict(make_conninfo(conninfo, **libpq))
+        hosts = str(params.get("hostaddr") or params.get("host") or os.environ.get("PGHOST", ""))
+        remote = [h for h in hosts.split(",") if h not in LOCAL_HOSTS and not h.startswith("/")]
+        if remote or not hosts:
+            pytest.fail(
+                f"a test connected to database host {hosts or '(libpq default)'!r}: point it "
+                "at a local server (PGHOST=127.0.0.1 or outputs dbEndpoint=127.0.0.1)",
+                pytrace=False,
+            )
+        return real_connect(conninfo, **kwargs)
+
+    monkeypatch.setattr(psycopg, "connect", guarded)
 
 
 def image_bin_dir() -> Path | None:

@@ -73,6 +73,14 @@ def _local_aws(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
+@pytest.fixture(autouse=True)
+def _local_databases(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database client aimed anywhere but 127.0.0.1 fails the test before resolving it."""
+    from tests.servers.postgres import refuse_remote_databases
+
+    refuse_remote_databases(monkeypatch)
+
+
 @pytest.fixture
 def outputs_file(tmp_path: Path) -> Path:
     return write_outputs(tmp_path / "outputs.json")

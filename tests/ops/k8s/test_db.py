@@ -194,3 +194,46 @@ def test_perf_reports_the_trading_service_pool_through_the_service_proxy(
     _, doc, _ = run_cli(capsys, "db", "perf")
     assert doc["result"]["pool"]["available"] is False
     assert "503" in doc["result"]["pool"]["reason"]
+
+
+@pytest.mark.parametrize("top", ["99999999999999999999", "1001", "0", "-5"])
+def test_perf_top_is_bounded_while_parsing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], top: str
+) -> None:
+    # No database at all: the value must be refused before anything connects.
+    code, out, err = run_text(capsys, "db", "perf", "--no-pool", f"--top={top}")
+    assert (code, out) == (2, "")
+    assert err.strip() == (
+        f"Error: --top {top} must be between 1 and 1000 statements (pass 1..1000)"
+    )
+
+
+def test_an_unknown_sslmode_is_an_input_error_naming_the_modes(
+    pg15: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use_pg_env(monkeypatch, pg15, sslmode="bogus")
+    code, out, err = run_text(capsys, "db", "check")
+    assert (code, out) == (2, "")
+    assert err.startswith(
+        "Error: PGSSLMODE='bogus' is not a libpq sslmode "
+        "(one of disable, allow, prefer, require, verify-ca, verify-full)"
+    )
+    assert "TLS" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_database_command_aimed_off_this_machine_fails_the_test(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The default test outputs name an RDS endpoint; with no PGHOST the guard must stop the
+    # connection before libpq resolves that name.
+    import boto3
+
+    secret = boto3.client("secretsmanager").create_secret(
+        Name="rds!db-commsec",
+        SecretString=json.dumps({"username": ADMIN_USER, "password": ADMIN_PASSWORD}),
+    )
+    outputs = write_outputs(tmp_path / "o.json", dbMasterUserSecretArn=secret["ARN"])
+    with pytest.raises(pytest.fail.Exception, match=r"rds\.amazonaws\.com"):
+        run_text(capsys, "db", "check", "--outputs", str(outputs))
+    with pytest.raises(pytest.fail.Exception, match="point it at a local server"):
+        psycopg.connect(host="db.example.invalid", connect_timeout=1)

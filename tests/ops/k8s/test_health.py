@@ -202,3 +202,57 @@ def test_cpu_quantities(text: str, cores: float) -> None:
 )
 def test_memory_quantities(text: str, size: float | None) -> None:
     assert h.memory_bytes(text) == size
+
+
+@pytest.mark.parametrize("command", [["health"], ["hpa"], ["logs", "frontend"]])
+def test_a_namespace_that_does_not_exist_is_an_input_error(
+    kube: KubeApi, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    code, out, err = run_text(capsys, *command, "-n", "commsec-typo")
+    assert (code, out) == (2, "")
+    assert err.startswith("Error: --namespace commsec-typo: no such namespace in kubeconfig")
+    assert "kubectl get namespaces" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", ["Bad_NS!", "-commsec", "a" * 64])
+def test_an_invalid_namespace_name_is_refused_before_any_call(
+    kube: KubeApi, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    served = len(kube._requests)
+    code, out, err = run_text(capsys, "health", f"--namespace={name}")
+    assert (code, out) == (2, "")
+    assert f"argument --namespace/-n: {name!r} is not a namespace name" in err
+    assert "lowercase letters, digits and '-'" in err
+    assert len(kube._requests) == served
+
+
+def test_a_namespace_without_the_platform_is_unhealthy(
+    kube: KubeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kube.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}})
+    code, out, _ = run_text(capsys, "health", "-n", "kube-system")
+    assert code == 1
+    assert "UNHEALTHY (4 problem(s))" in out.splitlines()[0]
+    assert "Deployment frontend is missing from namespace kube-system" in out
+    assert "namespace kube-system has no pods" in out
+    assert "All 0 pods are healthy" not in out
+    _, doc, _ = run_cli(capsys, "health", "-n", "kube-system")
+    assert doc["result"]["workload_problems"] == [
+        "Deployment frontend is missing from namespace kube-system",
+        "Deployment api-gateway is missing from namespace kube-system",
+        "Deployment trading-service is missing from namespace kube-system",
+        "namespace kube-system has no pods",
+    ]
+
+
+def test_a_missing_platform_deployment_is_a_problem(
+    kube: KubeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import kmock
+
+    del kube.objects[kmock.resource("", "v1", "pods"), s.NS, s.CRASHING_POD]
+    del kube.objects[kmock.resource("", "v1", "endpoints"), s.NS, "trading-service-canary"]
+    del kube.objects[kmock.resource("apps", "v1", "deployments"), s.NS, "api-gateway"]
+    code, doc, _ = run_cli(capsys, "health")
+    assert code == 1
+    assert doc["result"]["problems"] == ["Deployment api-gateway is missing from namespace commsec"]

@@ -179,6 +179,23 @@ def test_restore_without_sealed_secrets_warns_about_them(
     assert kube.get_object("apps", "v1", "deployments", "commsec-dr", "frontend") is None
 
 
+def _restore_into_dr(
+    capsys: pytest.CaptureFixture[str], stack: dict[str, Any], location: str
+) -> tuple[int, str, str]:
+    return run_text(
+        capsys,
+        "backup",
+        "k8s-restore",
+        "--from",
+        location,
+        "-n",
+        "commsec-dr",
+        "--outputs",
+        stack["outputs"],
+        "--yes",
+    )
+
+
 def test_a_tampered_export_is_refused_and_nothing_is_applied(
     kube: KubeApi, stack: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -189,18 +206,7 @@ def test_a_tampered_export_is_refused_and_nothing_is_applied(
     s3.put_object(
         Bucket=BUCKET, Key=prefix + "deployments.yaml", Body=body.replace(b"1.4.2", b"6.6.6")
     )
-    code, _, err = run_text(
-        capsys,
-        "backup",
-        "k8s-restore",
-        "--from",
-        result["location"],
-        "-n",
-        "commsec-dr",
-        "--outputs",
-        stack["outputs"],
-        "--yes",
-    )
+    code, _, err = _restore_into_dr(capsys, stack, result["location"])
     assert code == 1
     assert "does not match its manifest: deployments.yaml changed" in err
     assert "nothing was applied" in err
@@ -301,3 +307,32 @@ def test_an_export_writes_one_audit_record_with_its_prefix_and_object_count(
     assert record["target"] == f"s3://{BUCKET}/{PREFIX}"
     assert record["after"]["prefix"] == PREFIX
     assert record["after"]["objects"] == len(result["keys"]) == len(FILES)
+
+
+@pytest.mark.parametrize(
+    ("manifest", "why"),
+    [
+        (b"{not json", "manifest.json is not JSON"),
+        (b'{"files":"x"}', "manifest.json has no 'files' object"),
+        (
+            b'{"files": {"deployments.yaml": "x"}}',
+            "manifest.json entry 'deployments.yaml' is malformed",
+        ),
+    ],
+)
+def test_a_corrupt_manifest_is_a_failed_check_and_nothing_is_applied(
+    kube: KubeApi,
+    stack: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+    manifest: bytes,
+    why: str,
+) -> None:
+    result = _export(capsys, stack)
+    prefix = result["location"].split(BUCKET + "/")[1]
+    boto3.client("s3").put_object(Bucket=BUCKET, Key=prefix + "manifest.json", Body=manifest)
+    code, out, err = _restore_into_dr(capsys, stack, result["location"])
+    assert (code, out) == (1, "")
+    assert err.startswith(f"Error: the export {result['location']} is corrupt: {why}")
+    assert "nothing was applied" in err and "restore from another export" in err
+    assert "internal error" not in err and len(err.strip().splitlines()) == 1
+    assert kube.get_object("", "v1", "namespaces", None, "commsec-dr") is None

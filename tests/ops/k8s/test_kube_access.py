@@ -168,3 +168,29 @@ def test_tls_api_server_is_verified_with_the_kubeconfig_ca(
         assert "cannot reach the Kubernetes API" in err and "CERTIFICATE_VERIFY_FAILED" in err
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("clusters: [\n  - {name: x\n", "is not valid YAML at line"),
+        ("", "is empty"),
+        ("just a string\n", "is not a kubeconfig (no 'clusters' list)"),
+        ("clusters: []\ncontexts: [{name: c}]\n", "is not a valid kubeconfig"),
+    ],
+)
+def test_a_broken_kubeconfig_file_is_an_input_error_naming_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    content: str,
+    problem: str,
+) -> None:
+    path = tmp_path / "kubeconfig"
+    path.write_text(content)
+    monkeypatch.setenv("KUBECONFIG", str(path))
+    code, out, err = run_text(capsys, "health")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"Error: KUBECONFIG {path} {problem}")
+    assert "internal error" not in err and len(err.strip().splitlines()) == 1
+    assert "point KUBECONFIG at a kubeconfig" in err

@@ -142,3 +142,27 @@ def test_on_an_asx_holiday_the_report_says_the_market_is_closed(
         "Sydney time Fri 25 Dec 09:05 AEDT: ASX closed: Christmas Day, "
         "the market does not open today"
     )
+
+
+def test_a_missing_deployment_fails_the_pods_check(
+    platform: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    kube = platform["kube"]
+    _fix_cluster(kube)
+    del kube.objects[kmock.resource("apps", "v1", "deployments"), s.NS, "trading-service"]
+    code, checks = _checks(capsys, platform)
+    assert code == 1
+    assert checks["Pods ready"]["result"] == "FAIL"
+    assert checks["Pods ready"]["actual"].endswith(
+        "; Deployment trading-service is missing from namespace commsec"
+    )
+
+
+def test_a_namespace_that_does_not_exist_is_an_input_error(
+    platform: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, doc, err = run_cli(
+        capsys, "premarket", "--outputs", platform["outputs"], "-n", "commsec-typo"
+    )
+    assert (code, doc) == (2, None)
+    assert err.startswith("Error: --namespace commsec-typo: no such namespace")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.ops.k8s import seed as s
 from tests.ops.k8s.conftest import run_cli, run_text
-from tests.servers.kube_api import KubeApi
+from tests.servers.kube_api import KubeApi, KubeApiServer
 
 
 def _audit_lines(tmp_path: Path) -> list[dict]:
@@ -158,3 +159,143 @@ def test_logs_bad_input(
     code, _, err = run_text(capsys, "logs", *argv)
     assert code == 2
     assert message in err
+
+
+@pytest.mark.parametrize("replicas", ["0", "1"])
+def test_scale_below_the_platform_floor_needs_force(
+    kube: KubeApi, capsys: pytest.CaptureFixture[str], tmp_path: Path, replicas: str
+) -> None:
+    code, out, err = run_text(
+        capsys, "scale", "deployment", "api-gateway", "--replicas", replicas, "--yes"
+    )
+    assert (code, out) == (2, "")
+    assert err.startswith(f"Error: --replicas {replicas} is below the platform's floor of 2")
+    assert "add --force" in err
+    deployment = kube.get_object("apps", "v1", "deployments", s.NS, "api-gateway")
+    assert deployment["spec"]["replicas"] == 3
+    code, _, err = run_text(
+        capsys, "scale", "deployment", "api-gateway", "--replicas", replicas, "--yes", "--force"
+    )
+    assert code == 0, err
+    deployment = kube.get_object("apps", "v1", "deployments", s.NS, "api-gateway")
+    assert deployment["spec"]["replicas"] == int(replicas)
+
+
+def test_scale_to_zero_of_an_autoscaled_deployment_is_refused_even_with_force(
+    kube: KubeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_text(
+        capsys, "scale", "deployment", "frontend", "--replicas", "0", "--yes", "--force"
+    )
+    assert (code, out) == (2, "")
+    assert "deployment/frontend is autoscaled by horizontalpodautoscaler/frontend-hpa" in err
+    assert "HPAScaleToZero" in err
+    hpa = kube.get_object("autoscaling", "v2", "horizontalpodautoscalers", s.NS, "frontend-hpa")
+    assert hpa["spec"]["minReplicas"] == 3
+
+
+@pytest.mark.parametrize(("name", "replicas"), [("frontend", "3"), ("api-gateway", "3")])
+def test_scale_to_the_current_count_changes_nothing(
+    kube: KubeApi, capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, replicas: str
+) -> None:
+    revision = kube.revision
+    code, out, err = run_text(capsys, "scale", "deployment", name, "--replicas", replicas, "--yes")
+    assert code == 0, err
+    assert out.strip().endswith("nothing to change") and "Done" not in out
+    assert kube.revision == revision  # no PATCH reached the server
+    record = _audit_lines(tmp_path)[-1]
+    assert record["result"] == "unchanged"
+    assert record["before"] == record["after"]
+
+
+def test_a_failure_after_the_patch_was_sent_says_what_was_submitted(
+    kube: KubeApi, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kmock
+
+    from ops.commands import workloads
+
+    real = workloads._summary
+
+    def delete_then_summarise(*args: Any) -> str:
+        # Someone deletes the Deployment between the plan's reads and the PATCH: the API
+        # answers 404, which must not read as bad input once the PATCH has been sent.
+        del kube.objects[kmock.resource("apps", "v1", "deployments"), s.NS, "api-gateway"]
+        return real(*args)
+
+    monkeypatch.setattr(workloads, "_summary", delete_then_summarise)
+    code, out, err = run_text(
+        capsys, "scale", "deployment", "api-gateway", "--replicas", "4", "--yes"
+    )
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        "Error: PATCH /apis/apps/v1/namespaces/commsec/deployments/api-gateway/scale "
+        "{'spec': {'replicas': 4}} was submitted and failed"
+    )
+    assert "may or may not have changed" in err and "before retrying" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--tail", "99999999999999999999"], "--tail 99999999999999999999 must be zero or more"),
+        (["--tail", "100001"], "--tail 100001 must be zero or more lines, at most 100000"),
+        (["--since", "99999999999d"], "--since '99999999999d' is longer than the 30d"),
+        (["--since", "31d"], "--since '31d' is longer than the 30d it accepts"),
+    ],
+)
+def test_logs_tail_and_since_are_bounded_before_any_call(
+    kube: KubeApi, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    served = len(kube._requests)
+    code, out, err = run_text(capsys, "logs", "trading-service", *argv)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"Error: {message}")
+    assert len(kube._requests) == served
+
+
+def test_the_longest_since_is_accepted(kube: KubeApi, capsys: pytest.CaptureFixture[str]) -> None:
+    _, everything, _ = run_cli(capsys, "logs", "trading-service")
+    code, doc, err = run_cli(
+        capsys, "logs", "trading-service", "--since", "30d", "--tail", "100000"
+    )
+    assert code == 0, err
+    assert len(doc["result"]["lines"]) == len(everything["result"]["lines"]) == 7
+
+
+@pytest.mark.parametrize(
+    ("query", "problem"),
+    [
+        ("sinceSeconds=8639999999913600", None),
+        ("sinceSeconds=99999999999999999999", "sinceSeconds: Invalid value"),
+        ("sinceSeconds=0", "sinceSeconds: Invalid value"),
+        ("tailLines=soon", "tailLines: invalid value"),
+    ],
+)
+def test_the_stand_in_answers_bad_log_parameters_with_400(
+    kube_server: KubeApiServer, kube: KubeApi, query: str, problem: str | None
+) -> None:
+    import httpx2 as httpx
+
+    url = f"{kube_server.url}/api/v1/namespaces/{s.NS}/pods/{s.CRASHING_POD}/log?{query}"
+    response = httpx.get(url, headers={"Authorization": "Bearer static-test-token"})
+    if problem is None:
+        assert response.status_code == 200  # longer than the log: every line
+        assert "HikariPool-1" in response.text
+        return
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["kind"], body["reason"]) == ("Status", "BadRequest")
+    assert problem in body["message"] and "Traceback" not in response.text
+
+
+def test_a_huge_server_error_body_is_truncated_in_the_message() -> None:
+    from ops.errors import RetryableError
+    from ops.kube import raise_for_status
+
+    target = type("T", (), {"source": "kubeconfig x", "namespace": "commsec"})()
+    body = "Traceback (most recent call last):\n" + "  File 'x.py', line 1\n" * 5000
+    with pytest.raises(RetryableError) as raised:
+        raise_for_status(500, body, "reading logs of p", target)  # type: ignore[arg-type]
+    assert len(raised.value.render()) < 300
+    assert raised.value.message.startswith("reading logs of p: the Kubernetes API answered 500")
