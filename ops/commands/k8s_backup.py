@@ -33,11 +33,12 @@ def _add_restore_arguments(parser: argparse.ArgumentParser) -> None:
 
 def export(args: argparse.Namespace, ctx: Context) -> Report:
     from ops import k8s_export as x
-    from ops.kube import run_with, target_from_args
+    from ops.kube import run_in_namespace, target_from_args
 
     outputs = ctx.outputs()
     target = target_from_args(args, ctx)
-    objects = run_with(target, lambda kube: x.read_namespace(kube, target.namespace))
+    # An export of a namespace that does not exist would be an empty, "successful" backup.
+    objects = run_in_namespace(target, lambda kube: x.read_namespace(kube, target.namespace))
     plan = x.build_export(
         objects,
         namespace=target.namespace,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from infra.contract import WORKLOAD_REPLICA_FLOOR
 from ops.cli import Command
 from ops.context import Context
 from ops.errors import CommsecError, EscalateError, InputError
@@ -12,11 +13,8 @@ from ops.report import Report
 
 # A guard against a typo (100 for 10) taking the node groups' whole capacity.
 MAX_REPLICAS = 50
-# The fewest replicas a platform workload runs with: the stack settings refuse a
-# minReplicas below 2, so one pod per workload is never the designed state.
-# NOTE: the same number is written in infra/settings.py's workload validation; it belongs in
-# infra/contract.py beside the other floors, which this command would then read.
-REPLICA_FLOOR = 2
+# The stack settings refuse a minReplicas below the same floor.
+REPLICA_FLOOR = WORKLOAD_REPLICA_FLOOR
 
 
 def _add_scale_arguments(parser: argparse.ArgumentParser) -> None:
