@@ -336,3 +336,15 @@ def test_a_corrupt_manifest_is_a_failed_check_and_nothing_is_applied(
     assert "nothing was applied" in err and "restore from another export" in err
     assert "internal error" not in err and len(err.strip().splitlines()) == 1
     assert kube.get_object("", "v1", "namespaces", None, "commsec-dr") is None
+
+
+@pytest.mark.usefixtures("kube")
+def test_exporting_a_namespace_that_does_not_exist_writes_nothing(
+    stack: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_text(
+        capsys, "backup", "k8s", "--outputs", stack["outputs"], "--yes", "-n", "commsec-typo"
+    )
+    assert (code, out) == (2, "")
+    assert err.startswith("Error: --namespace commsec-typo: no such namespace")
+    assert _bucket_keys() == []
