@@ -10,8 +10,10 @@ import difflib
 import ipaddress
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from infra.contract import BACKUP_RETENTION_DAYS, NODE_GROUP_MAX_FLOOR, NODE_GROUP_MIN_FLOOR
@@ -27,8 +29,16 @@ NODE_FAMILIES = frozenset(
 DB_FAMILIES = frozenset(
     {"db.m6i", "db.m6g", "db.m7g", "db.m7i", "db.r6i", "db.r6g", "db.r7g", "db.r7i", "db.t4g"}
 )
-_INSTANCE_TYPE = re.compile(r"^(?P<family>[a-z][a-z0-9]*)\.(?P<size>[a-z0-9]+)$")
-_DB_CLASS = re.compile(r"^(?P<family>db\.[a-z][a-z0-9]*)\.(?P<size>[a-z0-9]+)$")
+_INSTANCE_TYPE = re.compile(r"^(?P<family>[a-z][a-z0-9]*)\.(?P<size>[a-z0-9-]+)$")
+_DB_CLASS = re.compile(r"^(?P<family>db\.[a-z][a-z0-9]*)\.(?P<size>[a-z0-9-]+)$")
+# The size names EC2 and RDS use (EC2 User Guide, "Amazon EC2 instance type naming
+# conventions"): nano to xlarge, Nxlarge, and metal or metal-Nxl for bare metal.
+# NOTE: a valid size may still not exist in a given family (t3.metal); only the EC2 API's
+# instance-type offerings know every pair, and they are not reachable offline.
+_INSTANCE_SIZE = re.compile(
+    r"^(nano|micro|small|medium|large|xlarge|(2|3|4|6|8|9|10|12|16|18|24|32|48|56|96|112|224)"
+    r"xlarge|metal|metal-(16|24|32|48|96)xl)$"
+)
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _AZ = re.compile(r"^(?P<region>[a-z]{2}-[a-z]+-\d)[a-z]$")
 _ACM_ARN = re.compile(r"^arn:aws:acm:(?P<region>[a-z]{2}-[a-z]+-\d):\d{12}:certificate/[0-9a-f-]+$")
@@ -36,6 +46,19 @@ _IMAGE = re.compile(r"^[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)+(:[A-Za-z0-9._-]+|@sha2
 _HOSTNAME = re.compile(r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
 # An ALB LCU reservation has a floor of 100 units; 0 means "no reservation".
 LCU_MINIMUM = 100
+# Elastic Load Balancing User Guide, "Quotas for your Application Load Balancers": reserved
+# LCUs per Application Load Balancer, 15,000.
+LCU_MAXIMUM = 15_000
+# Amazon EKS User Guide, "Amazon EKS service quotas": nodes per managed node group, 450.
+NODE_GROUP_SIZE_QUOTA = 450
+# RDS API Reference, CreateDBInstance AllocatedStorage for RDS for PostgreSQL on gp2/gp3:
+# an integer from 20 to 65,536 GiB (the same ceiling bounds MaxAllocatedStorage).
+DB_STORAGE_MINIMUM = 20
+DB_STORAGE_MAXIMUM = 65_536
+# Tagging AWS Resources User Guide, "Tag naming limits and requirements": a value holds up
+# to 256 Unicode characters: letters, digits, spaces and _ . : / = + - @.
+TAG_VALUE_MAXIMUM = 256
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
 
 
 class SettingsError(ValueError):
@@ -43,11 +66,21 @@ class SettingsError(ValueError):
 
     def __init__(self, key: str, value: object, rule: str, fix: str) -> None:
         self.key, self.value, self.rule, self.fix = key, value, rule, fix
+        name = qualified(key)
         if value is None:
-            super().__init__(f"{PROJECT}:{key}: {rule}; {fix}")
+            super().__init__(f"{name}: {rule}; {fix}")
             return
         shown = value if isinstance(value, str) else json.dumps(value)
-        super().__init__(f"{PROJECT}:{key} = {shown!r}: {rule}; {fix}")
+        if len(shown) > 80:
+            # A hostile or pasted value must not flood the one-line error.
+            shown = f"{shown[:60]}... ({len(shown)} characters)"
+        super().__init__(f"{name} = {shown!r}: {rule}; {fix}")
+
+
+def qualified(key: str) -> str:
+    """The key as written in a stack file: another provider's keys (``aws:region``) carry
+    their own namespace, the program's own keys take the project's."""
+    return key if ":" in key.split(".", 1)[0] else f"{PROJECT}:{key}"
 
 
 @dataclass(frozen=True)
@@ -134,7 +167,7 @@ class _Reader:
             if default is not None:
                 return default
             raise SettingsError(
-                key, "", "is required", f"run `pulumi config set {PROJECT}:{key} VALUE`"
+                key, "", "is required", f"run `pulumi config set {qualified(key)} VALUE`"
             )
         return value
 
@@ -146,7 +179,7 @@ class _Reader:
             return int(str(value).strip())
         except ValueError:
             raise SettingsError(
-                key, value, "must be a whole number", f"set {PROJECT}:{key} to digits only"
+                key, value, "must be a whole number", f"set {qualified(key)} to digits only"
             ) from None
 
     def structured(self, key: str, kind: type, default: Any = None) -> Any:
@@ -154,7 +187,7 @@ class _Reader:
         if value is None:
             if default is not None:
                 return default
-            raise SettingsError(key, "", "is required", f"add {PROJECT}:{key} to the stack file")
+            raise SettingsError(key, "", "is required", f"add {qualified(key)} to the stack file")
         try:
             parsed = json.loads(value)
         except json.JSONDecodeError:
@@ -164,7 +197,7 @@ class _Reader:
                 key,
                 value,
                 f"must be a {kind.__name__}",
-                f"write {PROJECT}:{key} as a YAML {kind.__name__}",
+                f"write {qualified(key)} as a YAML {kind.__name__}",
             )
         return parsed
 
@@ -173,6 +206,10 @@ class _Reader:
 
 
 def _check_region(region: str) -> str:
+    if not region:
+        raise SettingsError(
+            "aws:region", None, "is required", "run `pulumi config set aws:region us-east-1`"
+        )
     if not re.fullmatch(r"[a-z]{2}-[a-z]+-\d", region):
         raise SettingsError(
             "aws:region", region, "is not an AWS region", "set aws:region: us-east-1"
@@ -289,6 +326,52 @@ def reject_unknown(where: str, keys: Iterable[str], known: Iterable[str]) -> Non
         )
 
 
+def _check_size_name(key: str, value: str, size: str, example: str) -> None:
+    if not _INSTANCE_SIZE.match(size):
+        raise SettingsError(
+            key,
+            value,
+            f"{size!r} is not an instance size",
+            f"use a size such as large, xlarge, 2xlarge or metal, e.g. {example}",
+        )
+
+
+def _whole_number(key: str, raw: Any) -> int:
+    """A count inside a structured value (YAML keeps 10.5 or 1e3 as text, never a number)."""
+    if not isinstance(raw, int) or isinstance(raw, bool):
+        raise SettingsError(key, raw, "must be a whole number", "write digits only")
+    return raw
+
+
+def _check_at_most(key: str, value: int, limit: int, rule: str, fix: str) -> None:
+    if value > limit:
+        raise SettingsError(key, value, f"must be at most {limit:,} ({rule})", fix)
+
+
+def _check_tag_value(key: str, value: str) -> str:
+    """A value that becomes an AWS tag: the tagging API refuses anything else at apply time,
+    after the plan looked fine, and a control or bidi character would also mislead a reader."""
+    if len(value) > TAG_VALUE_MAXIMUM:
+        raise SettingsError(
+            key,
+            value,
+            f"is {len(value)} characters; an AWS tag value holds at most {TAG_VALUE_MAXIMUM}",
+            "shorten it, e.g. to the team's name",
+        )
+    for char in value:
+        category = unicodedata.category(char)
+        if category[0] in "LN" or category == "Zs" or char in _TAG_PUNCTUATION:
+            continue
+        raise SettingsError(
+            key,
+            value,
+            f"contains U+{ord(char):04X} ({unicodedata.name(char, category)}), which an AWS "
+            "tag value may not hold (letters, digits, spaces and _ . : / = + - @ only)",
+            "remove that character",
+        )
+    return value
+
+
 def _check_node_group(key: str, value: dict[str, Any]) -> NodeGroupSettings:
     reject_unknown(f"{key}.", value, ("instanceType", "minSize", "maxSize", "desiredSize"))
     instance_type = str(value.get("instanceType", ""))
@@ -300,14 +383,11 @@ def _check_node_group(key: str, value: dict[str, Any]) -> NodeGroupSettings:
             "is not a known instance family",
             f"use one of {', '.join(sorted(NODE_FAMILIES))} with a size, e.g. m6i.large",
         )
-    sizes = {}
-    for field in ("minSize", "maxSize", "desiredSize"):
-        raw = value.get(field)
-        if not isinstance(raw, int) or isinstance(raw, bool):
-            raise SettingsError(
-                f"{key}.{field}", raw, "must be a whole number", "write digits only"
-            )
-        sizes[field] = raw
+    _check_size_name(f"{key}.instanceType", instance_type, match.group("size"), "m6i.xlarge")
+    sizes = {
+        field: _whole_number(f"{key}.{field}", value.get(field))
+        for field in ("minSize", "maxSize", "desiredSize")
+    }
     if sizes["minSize"] < NODE_GROUP_MIN_FLOOR:
         raise SettingsError(
             f"{key}.minSize",
@@ -322,11 +402,25 @@ def _check_node_group(key: str, value: dict[str, Any]) -> NodeGroupSettings:
             f"must be at least {NODE_GROUP_MAX_FLOOR} for the market-open spike",
             f"set it to {NODE_GROUP_MAX_FLOOR} or more",
         )
+    _check_at_most(
+        f"{key}.maxSize",
+        sizes["maxSize"],
+        NODE_GROUP_SIZE_QUOTA,
+        "the EKS quota of nodes per managed node group",
+        "lower it, or raise the quota first and then this limit",
+    )
+    if sizes["minSize"] > sizes["maxSize"]:
+        raise SettingsError(
+            f"{key}.maxSize",
+            sizes["maxSize"],
+            f"must be at least minSize ({sizes['minSize']})",
+            f"raise maxSize to {sizes['minSize']} or more, or lower minSize",
+        )
     if not sizes["minSize"] <= sizes["desiredSize"] <= sizes["maxSize"]:
         raise SettingsError(
             f"{key}.desiredSize",
             sizes["desiredSize"],
-            "must lie between minSize and maxSize",
+            f"must lie between minSize ({sizes['minSize']}) and maxSize ({sizes['maxSize']})",
             "adjust desiredSize",
         )
     return NodeGroupSettings(
@@ -357,6 +451,71 @@ _WORKLOAD_FIELDS = (
 )
 
 
+def _check_replicas(key: str, spec: dict[str, Any]) -> tuple[int, int]:
+    low = _whole_number(f"{key}.minReplicas", spec.get("minReplicas"))
+    high = _whole_number(f"{key}.maxReplicas", spec.get("maxReplicas"))
+    if low < 2:
+        raise SettingsError(
+            f"{key}.minReplicas",
+            low,
+            "must be at least 2 (a single replica is down during every restart)",
+            "raise minReplicas to 2 or more",
+        )
+    if high < low:
+        raise SettingsError(
+            f"{key}.maxReplicas",
+            high,
+            f"must be at least minReplicas ({low})",
+            f"raise maxReplicas to {low} or more, or lower minReplicas",
+        )
+    return low, high
+
+
+# Kubernetes quantities this program writes: CPU in cores or millicores, memory in bytes,
+# MiB or GiB. A CPU "512Mi" or a memory "500m" (millibytes) is accepted by the API server
+# but is always a slip.
+_QUANTITY = re.compile(r"^(?P<number>\d+(\.\d+)?)(?P<unit>m|Mi|Gi)?$")
+_UNITS = {
+    "cpu": {"": Decimal(1), "m": Decimal("0.001")},
+    "memory": {"": Decimal(1), "Mi": Decimal(2**20), "Gi": Decimal(2**30)},
+}
+_EXAMPLES = {"cpu": "500m or 1", "memory": "512Mi or 2Gi"}
+
+
+def _quantity(key: str, amount: str, kind: str) -> Decimal:
+    match = _QUANTITY.match(amount)
+    unit = (match.group("unit") or "") if match else None
+    if match is None or unit not in _UNITS[kind]:
+        raise SettingsError(
+            key, amount, f"is not a Kubernetes {kind} quantity", f"write it like {_EXAMPLES[kind]}"
+        )
+    value = Decimal(match.group("number")) * _UNITS[kind][unit]
+    if value <= 0:
+        # The scheduler would place the pod anywhere and the HPA's utilisation (usage /
+        # request) would divide by zero.
+        raise SettingsError(key, amount, "must be more than 0", f"write it like {_EXAMPLES[kind]}")
+    return value
+
+
+def _check_resources(key: str, spec: dict[str, Any]) -> dict[str, str]:
+    resources: dict[str, str] = {}
+    for kind in ("cpu", "memory"):
+        request_key, limit_key = f"{kind}Request", f"{kind}Limit"
+        request_text, limit_text = str(spec.get(request_key, "")), str(spec.get(limit_key, ""))
+        request = _quantity(f"{key}.{request_key}", request_text, kind)
+        limit = _quantity(f"{key}.{limit_key}", limit_text, kind)
+        if request > limit:
+            # Kubernetes rejects the pod: a request may not exceed its limit.
+            raise SettingsError(
+                f"{key}.{request_key}",
+                request_text,
+                f"must not exceed {limit_key} ({limit_text})",
+                f"lower {request_key} or raise {limit_key}",
+            )
+        resources[request_key], resources[limit_key] = request_text, limit_text
+    return resources
+
+
 def _check_workloads(value: dict[str, Any], names: tuple[str, ...]) -> dict[str, WorkloadSettings]:
     reject_unknown("workloads.", value, names)
     result = {}
@@ -374,26 +533,8 @@ def _check_workloads(value: dict[str, Any], names: tuple[str, ...]) -> dict[str,
                 "must be pinned by version tag or digest",
                 "use REGISTRY/REPO:1.2.3 or REGISTRY/REPO@sha256:DIGEST",
             )
-        low, high = spec.get("minReplicas"), spec.get("maxReplicas")
-        if not isinstance(low, int) or not isinstance(high, int) or not 2 <= low <= high:
-            raise SettingsError(
-                f"{key}.minReplicas",
-                [low, high],
-                "needs whole numbers with 2 <= minReplicas <= maxReplicas",
-                "raise minReplicas to 2 or more and keep maxReplicas above it",
-            )
-        resources = {
-            f: str(spec.get(f, ""))
-            for f in ("cpuRequest", "memoryRequest", "cpuLimit", "memoryLimit")
-        }
-        for field, amount in resources.items():
-            if not re.fullmatch(r"\d+(\.\d+)?(m|Mi|Gi)?", amount):
-                raise SettingsError(
-                    f"{key}.{field}",
-                    amount,
-                    "is not a Kubernetes quantity",
-                    "write it like 500m, 1 or 512Mi",
-                )
+        low, high = _check_replicas(key, spec)
+        resources = _check_resources(key, spec)
         result[name] = WorkloadSettings(
             image,
             low,
@@ -415,16 +556,32 @@ def _check_db(instance_class: str, version: str, storage: int, max_storage: int)
             "is not a known RDS instance class family",
             f"use one of {', '.join(sorted(DB_FAMILIES))} with a size, e.g. db.r6g.large",
         )
+    _check_size_name("dbInstanceClass", instance_class, match.group("size"), "db.r6g.xlarge")
     if not re.fullmatch(r"16\.\d+", version):
         raise SettingsError(
             "dbEngineVersion", version, "must be a PostgreSQL 16 minor version", "set it like 16.6"
         )
-    if storage < 20 or max_storage < storage:
+    if storage < DB_STORAGE_MINIMUM:
+        raise SettingsError(
+            "dbAllocatedStorage",
+            storage,
+            f"must be at least {DB_STORAGE_MINIMUM} GiB (the RDS minimum for PostgreSQL)",
+            f"raise it to {DB_STORAGE_MINIMUM} or more",
+        )
+    for key, amount in (("dbAllocatedStorage", storage), ("dbMaxAllocatedStorage", max_storage)):
+        _check_at_most(
+            key,
+            amount,
+            DB_STORAGE_MAXIMUM,
+            "GiB, the RDS for PostgreSQL storage maximum",
+            f"lower it to {DB_STORAGE_MAXIMUM} or less",
+        )
+    if max_storage < storage:
         raise SettingsError(
             "dbMaxAllocatedStorage",
             max_storage,
-            "needs dbAllocatedStorage >= 20 GiB and dbMaxAllocatedStorage >= it",
-            "raise dbMaxAllocatedStorage to at least dbAllocatedStorage",
+            f"must be at least dbAllocatedStorage ({storage} GiB)",
+            f"raise dbMaxAllocatedStorage to {storage} or more",
         )
 
 
@@ -483,6 +640,13 @@ def load(
             f"an ALB capacity reservation starts at {LCU_MINIMUM} LCUs",
             f"use 0 (no reservation) or {LCU_MINIMUM} or more",
         )
+    _check_at_most(
+        "webAlbCapacityUnits",
+        lcu,
+        LCU_MAXIMUM,
+        "the reserved-LCU quota of one Application Load Balancer",
+        "size it from the open's peak LCUs, or raise the quota first and then this limit",
+    )
     if environment == "prod" and lcu == 0:
         raise SettingsError(
             "webAlbCapacityUnits",
@@ -515,8 +679,8 @@ def load(
     settings = Settings(
         environment=environment,
         region=region,
-        owner=read.string("owner"),
-        cost_centre=read.string("costCentre"),
+        owner=_check_tag_value("owner", read.string("owner")),
+        cost_centre=_check_tag_value("costCentre", read.string("costCentre")),
         availability_zones=azs,
         vpc_cidr=vpc_cidr,
         public_subnet_cidrs=subnets["publicSubnetCidrs"],

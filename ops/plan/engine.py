@@ -18,10 +18,11 @@ import contextvars
 import gc
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -122,26 +123,153 @@ class PlanResult:
 
 # --- stack file ------------------------------------------------------------------------------
 
+# Structured values larger than this once aliases are expanded are refused: a few lines of
+# nested aliases can otherwise expand to gigabytes ("billion laughs").
+MAX_EXPANDED_NODES = 100_000
 
-def load_stack_config(path: Path) -> tuple[dict[str, str], list[str]]:
-    """The ``config:`` of a stack file as Pulumi passes it to a program, and its secret keys.
 
-    Structured values become JSON strings (what ``pulumi.Config.get_object`` parses), and
-    ``secure:`` values are kept as secrets without being decrypted: the offline run has no
-    passphrase or KMS key, so they read as a placeholder.
+class _StackLoader(yaml.SafeLoader):
+    """A YAML loader that keeps what the operator wrote, as Pulumi hands config to a program.
+
+    PyYAML follows YAML 1.1, which turns ``16.10`` into the float 16.1, ``1.30`` into 1.3,
+    ``0500`` into the octal 320, ``2026-01-01`` into a date and ``no``/``off`` into False.
+    Pulumi passes a scalar as the string in the file, so here only ``null``, ``true``/``false``
+    and plain decimal integers are typed; every other scalar stays the text as written.
     """
+
+    # PyYAML looks its resolvers up on the class; an empty table of its own (filled below)
+    # replaces the inherited YAML 1.1 one instead of adding to it.
+    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, Any]]]] = {}
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        # Checked before the merge keys are flattened: a key repeated by ``<<`` is an
+        # override the operator asked for, a key written twice is a mistake.
+        first: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
+                continue
+            key = self.construct_object(key_node)
+            line = key_node.start_mark.line + 1
+            if key in first:
+                raise _DuplicateKey(key, first[key], line)
+            first[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+for _tag, _pattern, _first in (
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    # No leading zeros: PyYAML would read 0500 as octal, Pulumi reads it as text.
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?(?:0|[1-9][0-9]*))$", list("-+0123456789")),
+    (_MERGE_TAG, r"^(?:<<)$", ["<"]),
+):
+    _StackLoader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: Any, first: int, again: int) -> None:
+        super().__init__(key, first, again)
+        self.key, self.first, self.again = key, first, again
+
+
+def _check_graph(root: yaml.Node, path: Path) -> None:
+    """Refuse an alias that contains itself and a document that expands beyond reason."""
+    sizes: dict[int, int] = {}
+    # Iterative depth-first walk: (node, children visited?). ``open_nodes`` are the ancestors
+    # of the node being visited, so meeting one of them again is a cycle.
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        children = _children(node)
+        if done:
+            open_nodes.discard(id(node))
+            sizes[id(node)] = 1 + sum(sizes[id(c)] for c in children)
+            if sizes[id(node)] > MAX_EXPANDED_NODES:
+                raise StackFileError(
+                    f"stack file {path}: the value at line {node.start_mark.line + 1} expands "
+                    f"to more than {MAX_EXPANDED_NODES} values through aliases; "
+                    "write it out without nested aliases"
+                )
+            continue
+        if id(node) in sizes:
+            continue
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                raise StackFileError(
+                    f"stack file {path}: the anchored value at line {child.start_mark.line + 1} "
+                    "refers to itself through an alias (a circular reference); "
+                    "replace the alias inside it with the value it should hold"
+                )
+            if id(child) not in sizes:
+                stack.append((child, False))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _read_yaml(path: Path) -> Any:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise StackFileError(
             f"stack file {path} does not exist; pass an existing file with --stack-file"
         ) from None
+    except UnicodeDecodeError as exc:
+        raise StackFileError(
+            f"stack file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+            f"{exc.start}); pass a Pulumi stack file, which is YAML text"
+        ) from None
+    except OSError as exc:
+        raise StackFileError(
+            f"stack file {path} cannot be read ({exc.strerror or exc}); "
+            "check its permissions or pass another file with --stack-file"
+        ) from None
+    loader = _StackLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        _check_graph(root, path)
+        return loader.construct_document(root)
+    except _DuplicateKey as dup:
+        raise StackFileError(
+            f"stack file {path}: key {dup.key!r} appears twice (line {dup.first} and line "
+            f"{dup.again}); Pulumi would keep only the last; delete one of them"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None)
+        what = f" ({problem})" if problem else ""
         raise StackFileError(
-            f"stack file {path} is not valid YAML{where}; fix its syntax"
+            f"stack file {path} is not valid YAML{where}{what}; fix its syntax"
         ) from None
+    except RecursionError:
+        raise StackFileError(
+            f"stack file {path} nests its values too deeply to read; flatten its structure"
+        ) from None
+    finally:
+        loader.dispose()
+
+
+def load_stack_config(path: Path) -> tuple[dict[str, str], list[str]]:
+    """The ``config:`` of a stack file as Pulumi passes it to a program, and its secret keys.
+
+    Scalars keep the text the operator wrote (see :class:`_StackLoader`), structured values
+    become JSON strings (what ``pulumi.Config.get_object`` parses), and ``secure:`` values are
+    kept as secrets without being decrypted: the offline run has no passphrase or KMS key, so
+    they read as a placeholder.
+    """
+    document = _read_yaml(path)
     if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
         raise StackFileError(f"stack file {path} has no 'config:' mapping; add one")
     config: dict[str, str] = {}
@@ -157,9 +285,24 @@ def load_stack_config(path: Path) -> tuple[dict[str, str], list[str]]:
             config[key] = value
         elif isinstance(value, bool):
             config[key] = "true" if value else "false"
+        elif value is None:
+            # ``key:`` with nothing after it: Pulumi reads an empty string.
+            config[key] = ""
         else:
-            config[key] = json.dumps(value)
+            config[key] = _as_json(path, key, value)
     return config, secrets
+
+
+def _as_json(path: Path, key: str, value: Any) -> str:
+    try:
+        return json.dumps(value)
+    except TypeError as exc:
+        # Only explicit tags get here (``!!binary``, ``!!set``, ``!!timestamp``): plain
+        # scalars are text, and Pulumi's configuration carries nothing but JSON.
+        raise StackFileError(
+            f"stack file {path}: {key} holds a value Pulumi configuration cannot carry ({exc}); "
+            "write it as plain text, a list or a mapping without a !! tag"
+        ) from None
 
 
 # --- mocks -----------------------------------------------------------------------------------

@@ -139,6 +139,75 @@ BAD = [
         {"workloads": {**_workloads(), "frontendd": WORKLOAD}},
         "workloads.frontendd",
     ),
+    # Upper bounds and shapes from the services' documented limits.
+    (
+        "node group above the EKS nodes-per-group quota",
+        {"webNodeGroup": {**PROD_WEB, "maxSize": 1000}},
+        "webNodeGroup.maxSize",
+    ),
+    (
+        "node group of 1e20 nodes",
+        {"appNodeGroup": {**PROD_WEB, "maxSize": 10**20}},
+        "appNodeGroup.maxSize",
+    ),
+    (
+        "node group min above max",
+        {"webNodeGroup": {**PROD_WEB, "minSize": 12, "desiredSize": 11}},
+        "webNodeGroup.maxSize",
+    ),
+    (
+        "instance size that does not exist",
+        {"webNodeGroup": {**PROD_WEB, "instanceType": "m6i.gigantic"}},
+        "webNodeGroup.instanceType",
+    ),
+    (
+        "DB class size that does not exist",
+        {"dbInstanceClass": "db.r6g.gigantic"},
+        "dbInstanceClass",
+    ),
+    (
+        "storage above the RDS maximum",
+        {"dbAllocatedStorage": 10**9, "dbMaxAllocatedStorage": 10**9},
+        "dbAllocatedStorage",
+    ),
+    (
+        "storage ceiling above the RDS maximum",
+        {"dbMaxAllocatedStorage": 70000},
+        "dbMaxAllocatedStorage",
+    ),
+    ("storage below the RDS minimum", {"dbAllocatedStorage": 10}, "dbAllocatedStorage"),
+    ("LCU above the reservation quota", {"webAlbCapacityUnits": 10**12}, "webAlbCapacityUnits"),
+    ("owner longer than a tag value", {"owner": "x" * 5000}, "owner"),
+    ("owner with a bidi override", {"owner": "platform\u202eteam"}, "owner"),
+    ("owner with a control character", {"owner": "platform\x07team"}, "owner"),
+    ("cost centre with a newline", {"costCentre": "CC-4410\nPROD"}, "costCentre"),
+    (
+        "CPU request above its limit",
+        {"workloads": _workloads(cpuRequest="3", cpuLimit="2")},
+        "workloads.frontend.cpuRequest",
+    ),
+    (
+        "memory request above its limit",
+        {"workloads": _workloads(memoryRequest="8Gi", memoryLimit="4Gi")},
+        "workloads.frontend.memoryRequest",
+    ),
+    (
+        "CPU request of zero",
+        {"workloads": _workloads(cpuRequest="0")},
+        "workloads.frontend.cpuRequest",
+    ),
+    ("CPU limit of 0m", {"workloads": _workloads(cpuLimit="0m")}, "workloads.frontend.cpuLimit"),
+    (
+        "CPU written as memory",
+        {"workloads": _workloads(cpuLimit="512Mi")},
+        "workloads.frontend.cpuLimit",
+    ),
+    (
+        "workload max below min",
+        {"workloads": _workloads(minReplicas=5, maxReplicas=3)},
+        "workloads.frontend.maxReplicas",
+    ),
+    ("missing region", {"aws:region": None}, "aws:region"),
 ]
 
 
@@ -238,3 +307,57 @@ def test_secure_values_are_secrets_not_decrypted(tmp_path: Path) -> None:
     assert config["commsec-platform:webNodeGroup"].startswith("{")
     assert config["aws:region"] == "us-east-1"
     assert stack_file("dev").read_text().count("secure:") == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "start", "rule"),
+    [
+        ({"aws:region": None}, "aws:region: is required", "pulumi config set aws:region"),
+        ({"aws:region": "useast1"}, "aws:region = 'useast1'", "not an AWS region"),
+        (
+            {"workloads": _workloads(minReplicas=5, maxReplicas=3)},
+            "commsec-platform:workloads.frontend.maxReplicas = '3'",
+            "must be at least minReplicas (5); raise maxReplicas to 5 or more",
+        ),
+        (
+            {"webNodeGroup": {**PROD_WEB, "minSize": 12, "desiredSize": 11}},
+            "commsec-platform:webNodeGroup.maxSize = '10'",
+            "must be at least minSize (12); raise maxSize to 12 or more",
+        ),
+        (
+            {"webNodeGroup": {**PROD_WEB, "maxSize": 1000}},
+            "commsec-platform:webNodeGroup.maxSize = '1000'",
+            "at most 450 (the EKS quota of nodes per managed node group)",
+        ),
+        (
+            {"owner": "x" * 5000},
+            "commsec-platform:owner = 'xxxx",
+            "is 5000 characters; an AWS tag value holds at most 256",
+        ),
+        (
+            {"owner": "platform\u202eteam"},
+            "commsec-platform:owner",
+            "U+202E (RIGHT-TO-LEFT OVERRIDE)",
+        ),
+    ],
+    ids=[
+        "region missing",
+        "region malformed",
+        "replicas max below min",
+        "nodes min above max",
+        "nodes above quota",
+        "tag too long",
+        "tag bidi",
+    ],
+)
+def test_message_names_the_real_key_and_rule(
+    tmp_path: Path, changes: dict[str, Any], start: str, rule: str
+) -> None:
+    path = write_stack(tmp_path, "prod", changes)
+    with pytest.raises(SettingsError) as raised:
+        engine.run("prod", path)
+    message = str(raised.value)
+    assert message.startswith(start), message
+    assert rule in message, message
+    # A hostile value is shortened, so the one-line error stays readable.
+    assert len(message) < 400, message
