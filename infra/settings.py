@@ -16,7 +16,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from infra.contract import BACKUP_RETENTION_DAYS, NODE_GROUP_MAX_FLOOR, NODE_GROUP_MIN_FLOOR
+from infra.contract import (
+    BACKUP_RETENTION_DAYS,
+    NODE_GROUP_MAX_FLOOR,
+    NODE_GROUP_MIN_FLOOR,
+    WORKLOAD_REPLICA_FLOOR,
+)
 
 PROJECT = "commsec-platform"
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -454,12 +459,13 @@ _WORKLOAD_FIELDS = (
 def _check_replicas(key: str, spec: dict[str, Any]) -> tuple[int, int]:
     low = _whole_number(f"{key}.minReplicas", spec.get("minReplicas"))
     high = _whole_number(f"{key}.maxReplicas", spec.get("maxReplicas"))
-    if low < 2:
+    if low < WORKLOAD_REPLICA_FLOOR:
         raise SettingsError(
             f"{key}.minReplicas",
             low,
-            "must be at least 2 (a single replica is down during every restart)",
-            "raise minReplicas to 2 or more",
+            f"must be at least {WORKLOAD_REPLICA_FLOOR} (a single replica is down during every "
+            "restart)",
+            f"raise minReplicas to {WORKLOAD_REPLICA_FLOOR} or more",
         )
     if high < low:
         raise SettingsError(
