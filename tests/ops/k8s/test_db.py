@@ -92,12 +92,14 @@ def test_perf_ranks_statements_on_both_versions(
     postgres: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     use_pg_env(monkeypatch, postgres)
-    code, doc, err = run_cli(capsys, "db", "perf", "--no-pool", "--top", "20")
+    # Wide enough that set-up statements slowed by a busy machine cannot push the
+    # workload's own queries out of the ranking.
+    code, doc, err = run_cli(capsys, "db", "perf", "--no-pool", "--top", "200")
     assert code == 0, err
     statements = doc["result"]["statements"]
     assert statements["available"] is True
     assert statements["time_column"] == "total_exec_time"
-    assert 5 <= len(statements["statements"]) <= 20
+    assert 5 <= len(statements["statements"]) <= 200
     totals = [s["total_ms"] for s in statements["statements"]]
     assert totals == sorted(totals, reverse=True)
     assert any("FROM orders o WHERE o.account_id" in s["query"] for s in statements["statements"])
