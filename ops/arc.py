@@ -14,13 +14,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NewType
 
-from ops.errors import CommsecError, EscalateError, InputError, aws_errors, from_aws
+from ops.errors import (
+    CommsecError,
+    EscalateError,
+    InputError,
+    RetryableError,
+    aws_errors,
+    from_aws,
+)
 from ops.outputs import StackOutputs
 
 AzName = NewType("AzName", str)
 AzId = NewType("AzId", str)
 
-_DURATION = re.compile(r"^([1-9][0-9]*)(m|h)$")
+_DURATION = re.compile(r"([1-9][0-9]*)(m|h)")
 _MAX_MINUTES = 72 * 60
 _MAX_PAGES = 1000  # a service that never stops paging must not hang the on-call engineer
 SHIFT_TYPES = {
@@ -32,8 +39,16 @@ SHIFT_TYPES = {
 
 
 def parse_duration(text: str) -> str:
-    """Validate ``--duration`` as ARC's ``expiresIn``: ``N`` minutes or hours, at most 72h."""
-    match = _DURATION.match(text.strip())
+    """Validate ``--duration`` as ARC's ``expiresIn``: ``N`` minutes or hours, at most 72h.
+
+    Strict: no surrounding spaces or newline, ASCII digits only, exactly as ARC takes it.
+    """
+    match = _DURATION.fullmatch(text)
+    if not match and _DURATION.fullmatch(text.removeprefix("-")):
+        raise InputError(
+            f"--duration {text} is negative; a shift lasts from 1m to 72h",
+            hint="give a positive duration such as 30m or 2h",
+        )
     if not match:
         raise InputError(
             f"--duration {text!r} is not a whole number of minutes or hours",
@@ -99,11 +114,13 @@ class Outcome:
 
     tier: str
     arn: str
-    action: str  # started, updated, cancelled, rolled back, failed, unchanged
+    action: str  # started, updated, cancelled, rolled back, failed, unchanged, unknown
     shift: dict[str, Any] | None = None
     before: dict[str, Any] | None = None
     error: CommsecError | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Set when the call's answer was lost and the state above was read back from ARC.
+    read_back: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -125,6 +142,8 @@ def _start_one(
         if exc.response.get("Error", {}).get("Code") != "ConflictException":
             return Outcome(tier, arn, "failed", error=from_aws(exc, action))
     except BotoCoreError as exc:
+        if _answer_lost(exc):
+            return _start_read_back(arc, tier, arn, az_id, from_aws(exc, action), before=None)
         return Outcome(tier, arn, "failed", error=from_aws(exc, action))
     # One active shift per resource: the same target is updated in place (a re-run extends
     # it); another AZ is refused, since draining two AZs would leave one AZ for all traffic.
@@ -133,20 +152,78 @@ def _start_one(
             existing = active_operator_shifts(arc, arn)
         same = [s for s in existing if s["awayFrom"] == az_id]
         if not same:
-            others = ", ".join(sorted({s["awayFrom"] for s in existing})) or "another zone"
-            raise SecondAzRefused(
-                f"the {tier} ALB is already shifted away from {others}; refusing to shift "
-                f"a second AZ",
-                hint="cancel it first with 'commsec shift cancel', then start the new shift",
-            )
-        before = _plain(same[0])
+            raise _second_az(tier, existing)
+    except CommsecError as error:
+        return Outcome(tier, arn, "failed", error=error)
+    before = _plain(same[0])
+    try:
         with aws_errors(f"UpdateZonalShift on the {tier} ALB"):
             shift = arc.update_zonal_shift(
                 zonalShiftId=same[0]["zonalShiftId"], expiresIn=expires_in, comment=comment
             )
         return Outcome(tier, arn, "updated", shift=_plain(shift), before=before)
     except CommsecError as error:
+        if _answer_lost(error.__cause__):
+            return _start_read_back(arc, tier, arn, az_id, error, before=before)
         return Outcome(tier, arn, "failed", error=error)
+
+
+def _second_az(tier: str, active: list[dict[str, Any]]) -> SecondAzRefused:
+    others = ", ".join(sorted({s["awayFrom"] for s in active})) or "another zone"
+    return SecondAzRefused(
+        f"the {tier} ALB is already shifted away from {others}; refusing to shift a second AZ",
+        hint="cancel it first with 'commsec shift cancel', then start the new shift",
+    )
+
+
+def _answer_lost(exc: BaseException | None) -> bool:
+    """Whether a call may have reached ARC although no answer came back.
+
+    NOTE: botocore raises only the last attempt's error, so an attempt that timed out
+    followed by one that was throttled is not recognised here; ``shift status`` shows
+    what is really active.
+    """
+    from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
+    return isinstance(exc, ReadTimeoutError | ConnectionClosedError)
+
+
+def _read_back(arc: Any, tier: str, arn: str, lost: CommsecError, maybe: str) -> list[Any]:
+    """The active operator shifts of an ALB after a call whose answer was lost; if this read
+    fails too, :class:`RetryableError` says what ``maybe`` happened."""
+    try:
+        with aws_errors(f"reading back the active shifts of the {tier} ALB"):
+            return active_operator_shifts(arc, arn)
+    except CommsecError as again:
+        raise RetryableError(
+            f"{_lost(lost)}; reading its shifts back failed too ({again.message}): {maybe}",
+            hint="check with 'commsec shift status'",
+        ) from again
+
+
+def _lost(error: CommsecError) -> str:
+    return f"{error.message}, so the request may have reached ARC"
+
+
+def _start_read_back(
+    arc: Any, tier: str, arn: str, az_id: AzId, lost: CommsecError, before: dict[str, Any] | None
+) -> Outcome:
+    """What is really shifted on an ALB whose StartZonalShift or UpdateZonalShift answer was
+    lost: the request may or may not have reached ARC, so ARC is asked."""
+    try:
+        active = _read_back(arc, tier, arn, lost, f"the {tier} ALB may be shifted")
+    except RetryableError as unknown:
+        return Outcome(tier, arn, "unknown", before=before, error=unknown)
+    same = [s for s in active if s["awayFrom"] == az_id]
+    if same:
+        action = "started" if before is None else "updated"
+        return Outcome(tier, arn, action, _plain(same[0]), before, read_back=_lost(lost))
+    if active:
+        return Outcome(tier, arn, "failed", before=before, error=_second_az(tier, active))
+    none_active = type(lost)(
+        f"{_lost(lost)}; ARC shows no active shift on the {tier} ALB", hint=lost.hint
+    )
+    return Outcome(tier, arn, "failed", before=before, error=none_active)
 
 
 def _plain(shift: dict[str, Any]) -> dict[str, Any]:
@@ -193,13 +270,12 @@ def start_shifts(
 def _roll_back(arc: Any, outcome: Outcome) -> None:
     if outcome.shift is None:
         return
-    try:
-        with aws_errors(f"CancelZonalShift on the {outcome.tier} ALB"):
-            arc.cancel_zonal_shift(zonalShiftId=outcome.shift["zonalShiftId"])
+    undone = _cancel_one(arc, outcome.tier, outcome.arn, outcome.shift)
+    if undone.action == "cancelled":
         outcome.action = "rolled back"
-    except CommsecError as error:
+    else:
         outcome.action = "started, roll-back failed"
-        outcome.error = error
+        outcome.error = undone.error
 
 
 def check_other_albs(arc: Any, others: dict[str, str], az_id: AzId) -> None:
@@ -227,14 +303,31 @@ def cancel_shifts(arc: Any, targets: dict[str, str]) -> list[Outcome]:
             continue
         if not active:
             outcomes.append(Outcome(tier, arn, "unchanged"))
-        for shift in active:
-            try:
-                with aws_errors(f"CancelZonalShift on the {tier} ALB"):
-                    done = arc.cancel_zonal_shift(zonalShiftId=shift["zonalShiftId"])
-                outcomes.append(Outcome(tier, arn, "cancelled", _plain(done), _plain(shift)))
-            except CommsecError as error:
-                outcomes.append(Outcome(tier, arn, "failed", before=_plain(shift), error=error))
+        outcomes += [_cancel_one(arc, tier, arn, shift) for shift in active]
     return outcomes
+
+
+def _cancel_one(arc: Any, tier: str, arn: str, shift: dict[str, Any]) -> Outcome:
+    """Cancel one shift; when the answer is lost, ARC is asked whether it is still active."""
+    shift_id, before = shift["zonalShiftId"], _plain(shift)
+    try:
+        with aws_errors(f"CancelZonalShift on the {tier} ALB"):
+            done = arc.cancel_zonal_shift(zonalShiftId=shift_id)
+        return Outcome(tier, arn, "cancelled", _plain(done), before)
+    except CommsecError as error:
+        if not _answer_lost(error.__cause__):
+            return Outcome(tier, arn, "failed", before=before, error=error)
+        lost = error
+    try:
+        active = _read_back(arc, tier, arn, lost, f"shift {shift_id} may have been cancelled")
+    except RetryableError as unknown:
+        return Outcome(tier, arn, "unknown", before=before, error=unknown)
+    if any(s["zonalShiftId"] == shift_id for s in active):
+        still = type(lost)(
+            f"{_lost(lost)}; ARC shows shift {shift_id} still active", hint=lost.hint
+        )
+        return Outcome(tier, arn, "failed", before=before, error=still)
+    return Outcome(tier, arn, "cancelled", None, before, read_back=_lost(lost))
 
 
 def shift_rows(arc: Any, targets: dict[str, str], *, include_ended: bool) -> list[dict[str, Any]]:

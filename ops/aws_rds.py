@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ops.errors import InputError, aws_errors
+
+# RDS tag values: at most 256 Unicode letters, separators (spaces), numbers and these symbols
+# (the API's pattern is ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$); anything else fails the call.
+_TAG_VALUE_MAX = 256
+_TAG_VALUE_SYMBOLS = frozenset("_.:/=+-@")
 
 
 def describe_instance(rds: Any, identifier: str) -> dict[str, Any]:
@@ -119,3 +125,21 @@ def snapshot_identifier(db: str, now: datetime) -> str:
     RDS ids: letters, digits and single hyphens, starting with a letter, at most 255.
     """
     return f"{db}-manual-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def tag_value(text: str, *, option: str) -> str:
+    """``text`` if RDS accepts it as a tag value, else :class:`InputError` naming ``option``."""
+    if len(text) > _TAG_VALUE_MAX:
+        raise InputError(
+            f"{option} is {len(text)} characters long; an RDS tag value holds at most "
+            f"{_TAG_VALUE_MAX}",
+            hint="shorten it",
+        )
+    for char in text:
+        if char not in _TAG_VALUE_SYMBOLS and unicodedata.category(char)[0] not in "LZN":
+            raise InputError(
+                f"{option} contains {char!r} (U+{ord(char):04X}), which an RDS tag value "
+                "cannot hold",
+                hint="use only letters, digits, spaces and _ . : / = + - @",
+            )
+    return text

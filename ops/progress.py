@@ -48,6 +48,10 @@ def wait_until(
     ``timeout_s`` passes, :class:`RetryableError` says what was last seen; ``on_timeout``
     tells the operator what is still running and how to follow it.
     """
+    if not (math.isfinite(timeout_s) and timeout_s > 0):
+        # A NaN deadline is never passed and an infinite one never comes: either would wait
+        # forever after a change was already sent. Callers validate their --timeout first.
+        raise ValueError(f"timeout_s must be a finite number of seconds above 0, not {timeout_s}")
     out = stream or sys.stderr
     tty = out.isatty()
     interval = poll_interval(interval_s)

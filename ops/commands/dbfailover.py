@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ops.aws_wait import wait_audited
+from ops.aws_wait import Submitted, wait_audited, wait_seconds
 from ops.cli import Command
 from ops.context import Context
 from ops.errors import EscalateError, aws_errors
@@ -21,7 +21,10 @@ _WAIT_S = 1200.0
 
 def _add_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--timeout", type=float, default=_WAIT_S, help="seconds to wait for the failover"
+        "--timeout",
+        type=wait_seconds,
+        default=_WAIT_S,
+        help=f"seconds to wait for the failover (default: {_WAIT_S:.0f})",
     )
 
 
@@ -58,6 +61,14 @@ def failover(args: argparse.Namespace, ctx: Context) -> Report:
         rds.reboot_db_instance(DBInstanceIdentifier=db, ForceFailover=True)
 
     seen: dict[str, Any] = {"rebooted": False, "az": before_az}
+    change = Submitted(
+        what=f"the forced failover of {db} (RebootDBInstance with ForceFailover, primary "
+        f"was in {before_az})",
+        follow="the failover may still be running; follow it with 'aws rds describe-events "
+        f"--source-type db-instance --source-identifier {db}' and do not re-run this command "
+        "(a second failover moves the primary back)",
+        audit={"target": db, "before": {"az": before_az}, "after": None},
+    )
 
     def poll() -> tuple[bool, str]:
         current = describe_instance(rds, db)
@@ -74,9 +85,7 @@ def failover(args: argparse.Namespace, ctx: Context) -> Report:
         what=f"failover of {db}",
         timeout_s=args.timeout,
         interval_s=5.0,
-        on_timeout="the failover may still be running; follow it with "
-        f"'aws rds describe-events --source-type db-instance --source-identifier {db}'",
-        audit={"target": db, "before": {"az": before_az}, "after": {"az": seen["az"]}},
+        change=change,
     )
     after_az = seen["az"]
     moved = after_az != before_az

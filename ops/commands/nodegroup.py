@@ -12,10 +12,10 @@ import argparse
 from typing import Any
 
 from infra.contract import NODE_GROUP_MAX_FLOOR, NODE_GROUP_MIN_FLOOR
-from ops.aws_wait import wait_audited
+from ops.aws_wait import OperationFailed, Submitted, following, wait_audited, wait_seconds
 from ops.cli import Command
 from ops.context import Context
-from ops.errors import EscalateError, InputError, aws_errors
+from ops.errors import InputError, aws_errors
 from ops.report import Report
 
 _WAIT_S = 900.0
@@ -33,7 +33,10 @@ def _add_args(parser: argparse.ArgumentParser) -> None:
         f"(or a maximum below {NODE_GROUP_MAX_FLOOR})",
     )
     parser.add_argument(
-        "--timeout", type=float, default=_WAIT_S, help="seconds to wait for the update"
+        "--timeout",
+        type=wait_seconds,
+        default=_WAIT_S,
+        help=f"seconds to wait for the update (default: {_WAIT_S:.0f})",
     )
 
 
@@ -121,6 +124,21 @@ def scale(args: argparse.Namespace, ctx: Context) -> Report:
     ctx.prefetch_operator()
     with aws_errors(f"UpdateNodegroupConfig {group}"):
         update = eks.update_nodegroup_config(**where, scalingConfig=new)["update"]
+    describe = (
+        f"aws eks describe-update --name {outputs.cluster_name} --nodegroup-name {group} "
+        f"--update-id {update['id']}"
+    )
+    change = Submitted(
+        what=f"EKS update {update['id']} of {label} (min {new['minSize']}, desired "
+        f"{new['desiredSize']}, max {new['maxSize']})",
+        follow=f"follow it with '{describe}', or re-run this command: it is idempotent",
+        audit={
+            "target": label,
+            "before": before,
+            "after": None,
+            "details": {"updateId": update["id"], "asked": new},
+        },
+    )
 
     def poll() -> tuple[bool, str]:
         with aws_errors(f"DescribeUpdate {update['id']}"):
@@ -129,9 +147,9 @@ def scale(args: argparse.Namespace, ctx: Context) -> Report:
             )["update"]
         if state["status"] in ("Failed", "Cancelled"):
             errors = "; ".join(e.get("errorMessage", "") for e in state.get("errors", []))
-            raise EscalateError(
+            raise OperationFailed(
                 f"EKS update {update['id']} of {group} ended {state['status']}: {errors or '-'}",
-                hint="see 'aws eks describe-update' and the node group's health issues",
+                hint=f"see '{describe}' and the node group's health issues",
             )
         return state["status"] == "Successful", state["status"]
 
@@ -141,16 +159,9 @@ def scale(args: argparse.Namespace, ctx: Context) -> Report:
         what=f"resizing {group}",
         timeout_s=args.timeout,
         interval_s=10.0,
-        on_timeout=f"update {update['id']} is still running in EKS; follow it with "
-        f"'aws eks describe-update --name {outputs.cluster_name} --update-id {update['id']}'",
-        audit={
-            "target": label,
-            "before": before,
-            "after": None,
-            "details": {"updateId": update["id"], "asked": new},
-        },
+        change=change,
     )
-    with aws_errors(f"DescribeNodegroup {group}"):
+    with following(ctx, change), aws_errors(f"DescribeNodegroup {group}"):
         after = _scaling(eks.describe_nodegroup(**where)["nodegroup"])
     audit = ctx.record_audit(
         target=label,

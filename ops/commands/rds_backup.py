@@ -12,10 +12,10 @@ import argparse
 from datetime import datetime
 from typing import Any
 
-from ops.aws_wait import wait_audited
+from ops.aws_wait import OperationFailed, Submitted, following, wait_audited, wait_seconds
 from ops.cli import Command
 from ops.context import Context
-from ops.errors import EscalateError, InputError, aws_errors
+from ops.errors import InputError, aws_errors
 from ops.report import Report, table
 
 _SNAPSHOT_WAIT_S = 3600.0
@@ -23,14 +23,14 @@ _RESTORE_WAIT_S = 5400.0
 
 
 def _wait_for_instance(
-    ctx: Context, rds: Any, identifier: str, timeout_s: float, audit: dict[str, Any]
+    ctx: Context, rds: Any, identifier: str, timeout_s: float, change: Submitted
 ) -> None:
     from ops.aws_rds import describe_instance
 
     def poll() -> tuple[bool, str]:
         status = str(describe_instance(rds, identifier).get("DBInstanceStatus"))
         if status in ("failed", "incompatible-restore", "incompatible-parameters"):
-            raise EscalateError(
+            raise OperationFailed(
                 f"{identifier} ended in status '{status}'",
                 hint="see 'aws rds describe-events' for the reason",
             )
@@ -42,8 +42,7 @@ def _wait_for_instance(
         what=f"restoring {identifier}",
         timeout_s=timeout_s,
         interval_s=15.0,
-        on_timeout=f"the restore goes on in RDS; watch {identifier}",
-        audit=audit,
+        change=change,
     )
 
 
@@ -51,24 +50,30 @@ def _wait_for_instance(
 
 
 def _add_snapshot_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--reason", default="manual", help="kept as the snapshot's reason tag")
+    parser.add_argument(
+        "--reason",
+        default="manual",
+        help="kept as the snapshot's reason tag: at most 256 letters, digits, spaces and "
+        "_ . : / = + - @",
+    )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=wait_seconds,
         default=_SNAPSHOT_WAIT_S,
-        help="seconds to wait until the snapshot is available",
+        help=f"seconds to wait until the snapshot is available (default: {_SNAPSHOT_WAIT_S:.0f})",
     )
 
 
 def snapshot(args: argparse.Namespace, ctx: Context) -> Report:
-    from ops.aws_rds import snapshot_identifier
+    from ops.aws_rds import snapshot_identifier, tag_value
 
+    reason = tag_value(args.reason, option="--reason")
     outputs = ctx.outputs()
     db = outputs.db_instance_identifier
     snap_id = snapshot_identifier(db, ctx.now())
     tags = [
         {"Key": "created-by", "Value": "commsec backup snapshot"},
-        {"Key": "reason", "Value": args.reason[:256]},
+        {"Key": "reason", "Value": reason},
         {"Key": "source-instance", "Value": db},
     ]
     call = {
@@ -90,13 +95,20 @@ def snapshot(args: argparse.Namespace, ctx: Context) -> Report:
     ctx.prefetch_operator()
     with aws_errors(f"CreateDBSnapshot {snap_id}"):
         rds.create_db_snapshot(DBInstanceIdentifier=db, DBSnapshotIdentifier=snap_id, Tags=tags)
+    change = Submitted(
+        what=f"snapshot {snap_id} of {db} (CreateDBSnapshot)",
+        follow="it goes on in RDS; follow it with 'commsec backup list' or 'aws rds "
+        f"describe-db-snapshots --db-snapshot-identifier {snap_id}' (re-running this command "
+        "takes another snapshot)",
+        audit={"target": db, "before": None, "after": {"snapshot": snap_id}},
+    )
 
     def poll() -> tuple[bool, str]:
         with aws_errors(f"DescribeDBSnapshots {snap_id}"):
             snap = rds.describe_db_snapshots(DBSnapshotIdentifier=snap_id)["DBSnapshots"][0]
         status = str(snap.get("Status"))
         if status in ("failed", "error"):
-            raise EscalateError(
+            raise OperationFailed(
                 f"snapshot {snap_id} ended '{status}'",
                 hint="see 'aws rds describe-events --source-type db-snapshot'",
             )
@@ -109,8 +121,7 @@ def snapshot(args: argparse.Namespace, ctx: Context) -> Report:
         what=f"snapshot {snap_id}",
         timeout_s=args.timeout,
         interval_s=15.0,
-        on_timeout="the snapshot goes on in RDS; see 'commsec backup list'",
-        audit={"target": db, "before": None, "after": {"snapshot": snap_id}},
+        change=change,
     )
     audit = ctx.record_audit(
         target=db, before=None, after={"snapshot": snap_id, "tags": tags}, result="succeeded"
@@ -190,9 +201,10 @@ def _add_restore_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", default=None, help="name of the new instance")
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=wait_seconds,
         default=_RESTORE_WAIT_S,
-        help="seconds to wait until the new instance is available",
+        help="seconds to wait until the new instance is available "
+        f"(default: {_RESTORE_WAIT_S:.0f})",
     )
 
 
@@ -287,11 +299,12 @@ def restore(args: argparse.Namespace, ctx: Context) -> Report:
     ctx.prefetch_operator()
     with aws_errors(f"RestoreDBInstanceToPointInTime {db} -> {target}"):
         rds.restore_db_instance_to_point_in_time(**request)
-    _wait_for_instance(
-        ctx,
-        rds,
-        target,
-        args.timeout,
+    change = Submitted(
+        what=f"the restore of {db} as of {moment.isoformat()} into {target} "
+        "(RestoreDBInstanceToPointInTime)",
+        follow="it goes on in RDS; follow it with 'aws rds describe-db-instances "
+        f"--db-instance-identifier {target}' (re-running this command is refused: {target} "
+        "exists now)",
         audit={
             "target": target,
             "before": {"source": db, "settings": kept},
@@ -299,7 +312,9 @@ def restore(args: argparse.Namespace, ctx: Context) -> Report:
             "details": {"restoreTime": moment.isoformat()},
         },
     )
-    restored = _kept_settings(describe_instance(rds, target))
+    _wait_for_instance(ctx, rds, target, args.timeout, change)
+    with following(ctx, change):
+        restored = _kept_settings(describe_instance(rds, target))
     lost = {k: {"source": kept[k], "restored": restored[k]} for k in kept if kept[k] != restored[k]}
     audit = ctx.record_audit(
         target=target,

@@ -63,6 +63,13 @@ def _outcome_lines(outcomes: list[Any], az_label: str) -> list[str]:
     for outcome in outcomes:
         if outcome.error is not None:
             lines.append(f"{outcome.tier} ALB: {outcome.action}: {outcome.error.render()}")
+        elif outcome.read_back:
+            lines.append(
+                f"{outcome.tier} ALB: shifted away from {az_label} by shift "
+                f"{outcome.shift.get('zonalShiftId', '-')} until "
+                f"{_clock(outcome.shift.get('expiryTime'))} (read back from ARC: the answer "
+                "was lost)"
+            )
         else:
             expiry = _clock((outcome.shift or {}).get("expiryTime"))
             lines.append(
@@ -78,6 +85,7 @@ def _start_summary(outcomes: list[Any], az_label: str) -> list[str]:
     failed = [o for o in outcomes if o.error is not None]
     changed = [o for o in outcomes if o.action in ("started", "updated")]
     stuck = [o.tier for o in outcomes if o.action == "started, roll-back failed"]
+    unknown = [o.tier for o in outcomes if o.action == "unknown"]
     if stuck:
         return [
             f"WARNING: the {', '.join(stuck)} ALB is still shifted away from {az_label} "
@@ -90,13 +98,31 @@ def _start_summary(outcomes: list[Any], az_label: str) -> list[str]:
             f"NOT shifted: the shift just started on the {rolled_back} ALB was cancelled "
             "again, so that no second AZ is drained. Nothing changed."
         ]
+    if unknown:
+        shifted = f"shifted {', '.join(o.tier for o in changed)}; " if changed else ""
+        return [
+            f"UNKNOWN: {shifted}the {', '.join(unknown)} ALB may or may not be shifted away "
+            f"from {az_label}: check with 'commsec shift status' before anything else."
+        ]
     if failed:
         return [
             f"PARTIAL: shifted {', '.join(o.tier for o in changed)}; NOT shifted "
             f"{', '.join(o.tier for o in failed)}. Re-run the same command to retry (the "
             "shifted ALB is extended, not duplicated)."
         ]
-    return []
+    return _read_back_lines(outcomes)
+
+
+def _read_back_lines(outcomes: list[Any]) -> list[str]:
+    """The closing line when a state shown was read back from ARC instead of answered."""
+    tiers = [o.tier for o in outcomes if o.read_back]
+    if not tiers:
+        return []
+    return [
+        f"ARC's answer was lost for the {', '.join(tiers)} ALB: the state above was read back "
+        "from ARC. Check it with 'commsec shift status'; re-running the same command extends "
+        "a shift instead of duplicating it."
+    ]
 
 
 def _fail_all(outcomes: list[Any]) -> CommsecError:
@@ -105,6 +131,12 @@ def _fail_all(outcomes: list[Any]) -> CommsecError:
     if len(outcomes) == 1:
         return first
     message = "; ".join(f"{o.tier} ALB: {o.error.message}" for o in outcomes if o.error)
+    if any(o.action == "unknown" for o in outcomes):
+        # A lost answer that could not be read back either: the shift may well exist.
+        return type(first)(
+            f"the zonal shifts may or may not have started: {message}",
+            hint="check with 'commsec shift status'",
+        )
     error = type(first)(f"no zonal shift was started: {message}", hint=first.hint)
     return error
 
@@ -162,10 +194,15 @@ def start(args: argparse.Namespace, ctx: Context) -> Report:
     failed = [o for o in outcomes if o.error is not None]
     changed = [o for o in outcomes if o.action in ("started", "updated")]
     result = "succeeded" if not failed else ("partial" if changed else "failed")
+    if any(o.action == "unknown" for o in outcomes):
+        result = "unknown: answer lost and read-back failed"
     if any(o.action == "rolled back" for o in outcomes):
         result = "refused, rolled back"
     if any(o.action == "started, roll-back failed" for o in outcomes):
         result = "refused, roll-back failed"
+    lost = _lost_answers(outcomes)
+    if lost:
+        result += ", read back after a lost answer"
     audit = ctx.record_audit(
         target={"lb": list(targets), "awayFrom": az_id, "azName": az_name, "arns": targets},
         before={o.tier: o.before for o in outcomes},
@@ -189,11 +226,32 @@ def start(args: argparse.Namespace, ctx: Context) -> Report:
                 "action": o.action,
                 "shift": o.shift,
                 "error": o.error.render() if o.error else None,
+                "readBack": o.read_back,
             }
             for o in outcomes
         },
     }
-    return Report("shift start", data, text="\n".join(lines), ok=not failed, audit=audit)
+    return Report(
+        "shift start",
+        data,
+        text="\n".join(lines),
+        ok=not failed and not lost,
+        audit=audit,
+        warnings=lost,
+    )
+
+
+def _lost_answers(outcomes: list[Any]) -> list[str]:
+    """Warnings for the calls whose answers were lost: the state shown was read back.
+
+    Such a command exits 1 even when the read-back shows what was asked for: the call itself
+    failed, so the operator should look before relying on it.
+    """
+    return [
+        f"{o.tier} ALB: {o.read_back}; the state shown was read back"
+        for o in outcomes
+        if o.read_back
+    ]
 
 
 def _add_status_args(parser: argparse.ArgumentParser) -> None:
@@ -288,6 +346,8 @@ def cancel(args: argparse.Namespace, ctx: Context) -> Report:
     for o in outcomes:
         if o.action == "unchanged":
             lines.append(f"{o.tier} ALB: no active operator zonal shift; nothing to cancel")
+        elif o.action == "unknown" and o.error is not None:
+            lines.append(f"{o.tier} ALB: UNKNOWN whether it was cancelled: {o.error.render()}")
         elif o.error is not None:
             shift_id = (o.before or {}).get("zonalShiftId", "-")
             lines.append(f"{o.tier} ALB: FAILED to cancel {shift_id}: {o.error.render()}")
@@ -295,14 +355,17 @@ def cancel(args: argparse.Namespace, ctx: Context) -> Report:
             lines.append(
                 f"{o.tier} ALB: cancelled {o.before['zonalShiftId']} "  # type: ignore[index]
                 f"(away from {o.before['awayFrom']})"  # type: ignore[index]
+                + (" (read back from ARC: the answer was lost)" if o.read_back else "")
             )
+    lost = _lost_answers(outcomes)
     audit = None
     if cancelled or failed:
         audit = ctx.record_audit(
             target={"lb": list(targets), "arns": targets},
             before=[o.before for o in outcomes if o.before],
             after=[o.shift for o in cancelled],
-            result="succeeded" if not failed else ("partial" if cancelled else "failed"),
+            result=("succeeded" if not failed else ("partial" if cancelled else "failed"))
+            + (", read back after a lost answer" if lost else ""),
             details=[
                 {"lb": o.tier, "action": o.action, "error": o.error.render() if o.error else None}
                 for o in outcomes
@@ -312,8 +375,21 @@ def cancel(args: argparse.Namespace, ctx: Context) -> Report:
         "cancelled": [o.before for o in cancelled],
         "failed": [{"lb": o.tier, "error": o.error.render()} for o in failed if o.error],
         "unchanged": [o.tier for o in outcomes if o.action == "unchanged"],
+        "unknown": [o.tier for o in outcomes if o.action == "unknown"],
     }
-    return Report("shift cancel", data, text="\n".join(lines), ok=not failed, audit=audit)
+    if failed:
+        lines.append(
+            "Some shifts may still be active: check with 'commsec shift status' and re-run "
+            "the same command to cancel what is left."
+        )
+    return Report(
+        "shift cancel",
+        data,
+        text="\n".join(lines),
+        ok=not failed and not lost,
+        audit=audit,
+        warnings=lost,
+    )
 
 
 def _add_assess_args(parser: argparse.ArgumentParser) -> None:

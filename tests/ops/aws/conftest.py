@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from ops import cli
@@ -116,3 +117,15 @@ def lab(
     )
     servers["arc_proxy"].clear()
     servers["moto_proxy"].clear()
+
+
+@pytest.fixture
+def eks(lab: AwsLab) -> Iterator[object]:
+    """A direct EKS client on moto; the web node group is put back to 3..10, 3 afterwards."""
+    client = boto3.client("eks", endpoint_url=lab.moto.url, region_name="us-east-1")
+    yield client
+    client.update_nodegroup_config(
+        clusterName="commsec-cluster",
+        nodegroupName="web-tier-nodes",
+        scalingConfig={"minSize": 3, "maxSize": 10, "desiredSize": 3},
+    )

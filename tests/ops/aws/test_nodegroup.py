@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import boto3
 import pytest
 
 from ops.commands.nodegroup import plan_scaling
@@ -13,17 +11,6 @@ from ops.errors import InputError
 from tests.ops.aws.conftest import AwsLab
 
 _UPDATE = "/clusters/commsec-cluster/updates/"
-
-
-@pytest.fixture
-def eks(lab: AwsLab) -> Iterator[object]:
-    client = boto3.client("eks", endpoint_url=lab.moto.url, region_name="us-east-1")
-    yield client
-    client.update_nodegroup_config(
-        clusterName="commsec-cluster",
-        nodegroupName="web-tier-nodes",
-        scalingConfig={"minSize": 3, "maxSize": 10, "desiredSize": 3},
-    )
 
 
 def _scaling(eks) -> dict:
