@@ -69,7 +69,11 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as :class:`InputError` (one line, exit 2)."""
 
     def error(self, message: str) -> NoReturn:
-        raise InputError(f"{self.prog}: {message}", hint=f"see '{self.prog} --help'")
+        hint = f"see '{self.prog} --help'"
+        if "expected one argument" in message:
+            # argparse takes '-1h' for an option; '--duration=-1h' reaches the real rule.
+            hint = f"a value that starts with '-' is written --option=VALUE; {hint}"
+        raise InputError(f"{self.prog}: {message}", hint=hint)
 
 
 def _overview(prefix: tuple[str, ...] = ()) -> str:

@@ -146,15 +146,9 @@ def from_aws(exc: BaseException, action: str) -> CommsecError:
         )
     if isinstance(exc, bx.NoRegionError):
         return InputError(f"{action} needs an AWS region", hint="set AWS_REGION")
-    if isinstance(exc, bx.ReadTimeoutError | bx.ConnectTimeoutError):
-        return RetryableError(
-            f"{action} timed out waiting for AWS ({truncate(exc)})", hint="run the command again"
-        )
-    if isinstance(exc, bx.EndpointConnectionError | bx.ConnectionClosedError):
-        return RetryableError(
-            f"{action} could not reach the AWS endpoint ({truncate(exc)})",
-            hint="check the network and AWS_ENDPOINT_URL, then retry",
-        )
+    transport = _transport_error(exc, action)
+    if transport is not None:
+        return transport
     if isinstance(exc, bx.ParamValidationError):
         return InputError(f"{action} was given an invalid parameter: {truncate(exc)}")
     if isinstance(exc, bx.BotoCoreError):
@@ -162,12 +156,49 @@ def from_aws(exc: BaseException, action: str) -> CommsecError:
     raise TypeError(f"not an AWS exception: {exc!r}")
 
 
+def _transport_error(exc: BaseException, action: str) -> CommsecError | None:
+    """Connection-level faults: whether the request may have reached AWS decides the advice."""
+    from botocore import exceptions as bx
+
+    if isinstance(exc, bx.ReadTimeoutError):
+        # The request was sent and only the answer is missing: a change may have happened.
+        return RetryableError(
+            f"{action} timed out waiting for AWS ({truncate(exc)}); the request was sent and "
+            "may have taken effect",
+            hint="check the current state with the matching status command, then run it again",
+        )
+    if isinstance(exc, bx.ConnectTimeoutError):
+        return RetryableError(
+            f"{action} timed out waiting for AWS to accept the connection ({truncate(exc)})",
+            hint="run the command again",
+        )
+    if isinstance(exc, bx.ConnectionClosedError):
+        return RetryableError(
+            f"{action} could not reach the AWS endpoint: the connection closed before an answer "
+            f"({truncate(exc)}), so a request already sent may have taken effect",
+            hint="check the current state with the matching status command, then retry",
+        )
+    if isinstance(exc, bx.EndpointConnectionError):
+        return RetryableError(
+            f"{action} could not reach the AWS endpoint ({truncate(exc)})",
+            hint="check the network and AWS_ENDPOINT_URL, then retry",
+        )
+    return None
+
+
 @contextlib.contextmanager
 def aws_errors(action: str) -> Iterator[None]:
     """Turn botocore exceptions raised inside the block into :class:`CommsecError`."""
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
 
     try:
         yield
+    except ResponseParserError as exc:
+        # Not a BotoCoreError: an answer botocore cannot read, such as a proxy's error page.
+        raise RetryableError(
+            f"{action} got an answer from AWS that could not be read ({truncate(exc, 120)})",
+            hint="check AWS_ENDPOINT_URL and any proxy in between, then retry",
+        ) from exc
     except (ClientError, BotoCoreError) as exc:
         raise from_aws(exc, action) from exc

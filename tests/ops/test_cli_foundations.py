@@ -166,3 +166,23 @@ def test_unwritable_audit_log_is_refused_before_any_change(tmp_path: Path) -> No
     with pytest.raises(InputError, match="cannot append to it") as info:
         Context(command="x", audit_log=blocker / "audit.jsonl").check_audit_log()
     assert "nothing was changed" in info.value.render()
+
+
+def test_an_unreadable_answer_is_retryable_not_an_internal_error() -> None:
+    from botocore.parsers import ResponseParserError
+
+    from ops.errors import aws_errors
+
+    with pytest.raises(RetryableError, match="could not be read"), aws_errors("listing"):
+        raise ResponseParserError("<!doctype html>")
+
+
+def test_a_lost_answer_says_the_change_may_have_happened() -> None:
+    mapped = from_aws(ReadTimeoutError(endpoint_url="http://127.0.0.1:9"), "StartZonalShift")
+    assert "may have taken effect" in mapped.message
+    assert "status command" in mapped.render()
+
+
+def test_negative_value_without_equals_gets_a_hint(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["shift", "start", "--az", "use1-az1", "--duration", "-1h"]) == 2
+    assert "--option=VALUE" in capsys.readouterr().err
