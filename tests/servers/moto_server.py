@@ -22,6 +22,25 @@ from tests.support.outputs import ACCOUNT, REGION, sample_outputs
 _AZS = ("us-east-1a", "us-east-1b", "us-east-1c")
 
 
+# moto keeps its state in process-wide backends shared by every server in this process, so a
+# reset by one test folder wipes what another seeded. Resets go through reset() and are
+# counted, so a fixture that seeded once can tell that it must seed again.
+_resets = 0
+
+
+def reset(url: str) -> None:
+    """Empty every moto backend of this process (through the server's reset route)."""
+    import requests
+
+    global _resets
+    requests.post(f"{url}/moto-api/reset", timeout=5).raise_for_status()
+    _resets += 1
+
+
+def reset_count() -> int:
+    return _resets
+
+
 class MotoServer:
     def __init__(self) -> None:
         self.port = free_port()

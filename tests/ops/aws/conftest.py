@@ -19,7 +19,13 @@ import pytest
 from ops import cli
 from tests.servers.arc_emulator import ArcServer
 from tests.servers.fault_proxy import FaultProxy
-from tests.servers.moto_server import MotoServer, SeededStack, clear_metrics, seed_stack
+from tests.servers.moto_server import (
+    MotoServer,
+    SeededStack,
+    clear_metrics,
+    reset_count,
+    seed_stack,
+)
 
 
 @dataclass
@@ -63,25 +69,33 @@ class AwsLab:
         return [json.loads(line) for line in self.audit_log.read_text().splitlines()]
 
 
+def _seed(servers: dict[str, Any]) -> None:
+    """Seed moto with a stack and write its outputs file; register its ALBs with ARC."""
+    stack = seed_stack(servers["moto"].url)
+    for key in ("webAlbArn", "appAlbArn"):
+        servers["arc"].emulator.add_resource(
+            stack.outputs[key], tuple(stack.outputs["availabilityZoneIds"])
+        )
+    servers["outputs_file"].write_text(json.dumps(stack.outputs), encoding="utf-8")
+    servers["stack"] = stack
+    servers["seeded_at"] = reset_count()
+
+
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     moto = MotoServer().start()
     arc = ArcServer().start()
     moto_proxy = FaultProxy(moto.url).start()
     arc_proxy = FaultProxy(arc.url).start()
-    stack = seed_stack(moto.url)
-    for key in ("webAlbArn", "appAlbArn"):
-        arc.emulator.add_resource(stack.outputs[key], tuple(stack.outputs["availabilityZoneIds"]))
-    outputs_file = tmp_path_factory.mktemp("stack") / "outputs.json"
-    outputs_file.write_text(json.dumps(stack.outputs), encoding="utf-8")
-    yield {
+    found = {
         "moto": moto,
         "arc": arc,
         "moto_proxy": moto_proxy,
         "arc_proxy": arc_proxy,
-        "stack": stack,
-        "outputs_file": outputs_file,
+        "outputs_file": tmp_path_factory.mktemp("stack") / "outputs.json",
     }
+    _seed(found)
+    yield found
     for server in (arc_proxy, moto_proxy, arc, moto):
         server.stop()
 
@@ -99,6 +113,8 @@ def lab(
     monkeypatch.setenv("COMMSEC_POLL_INTERVAL", "0.05")
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.delenv("COMMSEC_NOW", raising=False)
+    if servers["seeded_at"] != reset_count():
+        _seed(servers)  # another test folder reset the process-wide moto backends
     servers["arc"].emulator.reset()
     clear_metrics()
     servers["arc_proxy"].clear()

@@ -64,9 +64,9 @@ def moto_url() -> Iterator[str]:
 def _local_aws(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Every test here reaches AWS only through a freshly reset moto; audit records go to a
     temporary folder. Set per test, so nothing leaks into other test folders."""
-    import requests
+    from tests.servers.moto_server import reset
 
-    requests.post(f"{moto_url}/moto-api/reset", timeout=5)
+    reset(moto_url)
     for service in AWS_SERVICES:
         monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", moto_url)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
