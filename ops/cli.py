@@ -199,6 +199,11 @@ def run(argv: Sequence[str]) -> int:
         outputs_file=getattr(args, "outputs", None),
         audit_log=getattr(args, "audit_log", None) or default_audit_log(),
     )
+    if command.mutating:
+        from ops.progress import poll_interval
+
+        # A bad polling setting must stop the command before its change, not in its wait.
+        poll_interval(1.0)
     report = command.run(args, ctx)
     _emit(report, args.format)
     return 0 if report.ok else 1

@@ -36,7 +36,7 @@ def default_audit_log() -> Path:
     return Path(base) / "commsec" / "audit.jsonl"
 
 
-def _env_number(name: str, default: float) -> float:
+def env_number(name: str, default: float, maximum: float | None = None) -> float:
     """A positive, finite number from the environment (a timeout, a count)."""
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -53,11 +53,16 @@ def _env_number(name: str, default: float) -> float:
             f"environment variable {name}={raw!r} must be a positive number",
             hint=f"set a positive number or unset {name}",
         )
+    if maximum is not None and value > maximum:
+        raise InputError(
+            f"environment variable {name}={raw!r} must be at most {maximum:g}",
+            hint=f"set a smaller number or unset {name}",
+        )
     return value
 
 
 def _max_attempts() -> int:
-    attempts = _env_number("AWS_MAX_ATTEMPTS", _DEFAULT_MAX_ATTEMPTS)
+    attempts = env_number("AWS_MAX_ATTEMPTS", _DEFAULT_MAX_ATTEMPTS)
     if attempts != int(attempts) or attempts > 20:
         raise InputError(
             f"environment variable AWS_MAX_ATTEMPTS={os.environ['AWS_MAX_ATTEMPTS']!r} must be "
@@ -146,8 +151,8 @@ class Context:
             }
             config = Config(
                 retries=retries,
-                connect_timeout=_env_number("COMMSEC_AWS_CONNECT_TIMEOUT", _CONNECT_TIMEOUT_S),
-                read_timeout=_env_number("COMMSEC_AWS_READ_TIMEOUT", _READ_TIMEOUT_S),
+                connect_timeout=env_number("COMMSEC_AWS_CONNECT_TIMEOUT", _CONNECT_TIMEOUT_S),
+                read_timeout=env_number("COMMSEC_AWS_READ_TIMEOUT", _READ_TIMEOUT_S),
             )
             client = self._session.client(service, config=config)
             self._clients[service] = client

@@ -387,11 +387,9 @@ def _stack_namespace(ctx: Context) -> str | None:
 
 
 def _timeout() -> float:
-    raw = os.environ.get("COMMSEC_KUBE_TIMEOUT")
-    try:
-        return float(raw) if raw else _DEFAULT_TIMEOUT_S
-    except ValueError:
-        raise InputError(f"COMMSEC_KUBE_TIMEOUT={raw!r} must be a number of seconds") from None
+    from ops.context import env_number
+
+    return env_number("COMMSEC_KUBE_TIMEOUT", _DEFAULT_TIMEOUT_S, maximum=600)
 
 
 class Kube:

@@ -21,11 +21,29 @@ from ops.report import Report
 _WAIT_S = 900.0
 
 
+# EKS quota "nodes per managed node group" (default 450); the stack settings use the same cap.
+_MAX_NODES = 450
+
+
+def _node_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of nodes") from None
+    if not 0 <= count <= _MAX_NODES:
+        raise argparse.ArgumentTypeError(
+            f"{count} is outside 0..{_MAX_NODES} (the EKS limit of nodes per managed node group)"
+        )
+    return count
+
+
 def _add_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", help="node group: web-tier-nodes, app-tier-nodes (or web, app)")
-    parser.add_argument("--desired", type=int, required=True, help="desired number of nodes")
-    parser.add_argument("--min", type=int, default=None, help="new minimum (default: keep)")
-    parser.add_argument("--max", type=int, default=None, help="new maximum (default: keep)")
+    parser.add_argument(
+        "--desired", type=_node_count, required=True, help="desired number of nodes"
+    )
+    parser.add_argument("--min", type=_node_count, default=None, help="new minimum (default: keep)")
+    parser.add_argument("--max", type=_node_count, default=None, help="new maximum (default: keep)")
     parser.add_argument(
         "--force",
         action="store_true",

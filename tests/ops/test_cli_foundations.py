@@ -186,3 +186,54 @@ def test_a_lost_answer_says_the_change_may_have_happened() -> None:
 def test_negative_value_without_equals_gets_a_hint(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["shift", "start", "--az", "use1-az1", "--duration", "-1h"]) == 2
     assert "--option=VALUE" in capsys.readouterr().err
+
+
+def test_bad_poll_interval_stops_a_mutating_command_before_it_starts(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("COMMSEC_POLL_INTERVAL", "abc")
+    outputs = write_outputs(tmp_path / "o.json")
+    code = cli.main(
+        [
+            "scale",
+            "nodegroup",
+            "web-tier-nodes",
+            "--desired",
+            "5",
+            "--yes",
+            "--outputs",
+            str(outputs),
+        ]
+    )
+    assert code == 2
+    assert "COMMSEC_POLL_INTERVAL" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["nan", "0", "-1", "601"])
+def test_bad_kube_timeout_is_an_input_error(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    from ops.kube import _timeout
+
+    monkeypatch.setenv("COMMSEC_KUBE_TIMEOUT", value)
+    with pytest.raises(InputError, match="COMMSEC_KUBE_TIMEOUT"):
+        _timeout()
+
+
+@pytest.mark.parametrize("value", ["451", "99999999999999999999", "-1", "many"])
+def test_node_counts_are_bounded_at_parse_time(
+    capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    code = cli.main(
+        [
+            "scale",
+            "nodegroup",
+            "web-tier-nodes",
+            "--desired",
+            "5",
+            "--max",
+            value,
+            "--outputs",
+            "/nonexistent.json",
+        ]
+    )
+    assert code == 2
+    assert "argument --max" in capsys.readouterr().err

@@ -71,7 +71,7 @@ def test_unchanged_size_is_a_no_op(lab: AwsLab, eks, capsys) -> None:
         (["web", "--desired", "4", "--min", "6", "--max", "5"], "minimum 6 is above maximum 5"),
         (["web", "--desired", "4", "--max", "8"], "maximum of at least 10"),
         (["db-nodes", "--desired", "4"], "not one of this stack's node groups"),
-        (["web", "--desired", "four"], "invalid int value"),
+        (["web", "--desired", "four"], "is not a whole number of nodes"),
     ],
 )
 def test_bad_combinations_are_refused_before_calling(lab: AwsLab, eks, capsys, argv, message):
