@@ -307,6 +307,15 @@ def cancel_shifts(arc: Any, targets: dict[str, str]) -> list[Outcome]:
     return outcomes
 
 
+def _no_longer_active(cause: BaseException | None) -> bool:
+    response = getattr(cause, "response", None)
+    if not isinstance(response, dict):
+        return False
+    error = response.get("Error", {})
+    reason = response.get("reason") or error.get("reason")
+    return error.get("Code") == "ConflictException" and reason == "ZonalShiftStatusNotActive"
+
+
 def _cancel_one(arc: Any, tier: str, arn: str, shift: dict[str, Any]) -> Outcome:
     """Cancel one shift; when the answer is lost, ARC is asked whether it is still active."""
     shift_id, before = shift["zonalShiftId"], _plain(shift)
@@ -315,6 +324,10 @@ def _cancel_one(arc: Any, tier: str, arn: str, shift: dict[str, Any]) -> Outcome
             done = arc.cancel_zonal_shift(zonalShiftId=shift_id)
         return Outcome(tier, arn, "cancelled", _plain(done), before)
     except CommsecError as error:
+        if _no_longer_active(error.__cause__):
+            # It ended between the listing and the cancel (an earlier attempt whose answer was
+            # lost, another operator, or its expiry): what the cancel wanted is already true.
+            return Outcome(tier, arn, "cancelled", None, before)
         if not _answer_lost(error.__cause__):
             return Outcome(tier, arn, "failed", before=before, error=error)
         lost = error

@@ -164,3 +164,19 @@ def test_cancel_whose_read_back_fails_too_is_unknown(impatient: AwsLab, capsys) 
     [failure] = doc["result"]["failed"]
     assert "may have been cancelled" in failure["error"]
     assert "check with 'commsec shift status'" in failure["error"]
+
+
+def test_cancel_retried_after_a_late_answer_counts_the_ended_shift_as_cancelled(
+    lab: AwsLab, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two attempts: the first reaches ARC but its answer is late; the retry finds the shift
+    # no longer active (ConflictException, ZonalShiftStatusNotActive).
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    monkeypatch.setenv("COMMSEC_AWS_READ_TIMEOUT", "0.3")
+    assert lab.run("shift", "start", "--az", "us-east-1a", "--lb", "web", "--yes") == 0
+    capsys.readouterr()
+    lab.arc_proxy.arm("late", match="arc-zonal-shift:CancelZonalShift", times=1, delay_s=_LATE_S)
+    assert lab.run("shift", "cancel", "--lb", "web", "--yes") == 0
+    captured = capsys.readouterr()
+    assert "FAILED" not in captured.out + captured.err
+    assert _active(lab) == {}
