@@ -101,8 +101,9 @@ def _resolve(argv: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
             return path, words[length:]
     prefix = tuple(words[:1])
     if prefix and any(p[:1] == prefix for p in COMMAND_TABLE) and len(words) == 1:
-        print(_overview(prefix))
-        raise SystemExit(0)
+        # 'commsec shift' alone is missing its subcommand: a usage error, like bare commsec.
+        print(_overview(prefix), file=sys.stderr)
+        raise SystemExit(2)
     if words[:1] == ["--version"]:
         from importlib.metadata import version
 
@@ -178,7 +179,9 @@ def _emit(report: Report, fmt: str) -> None:
         sys.stdout.write("\n")
         return
     if report.text:
-        print(report.text)
+        from ops.report import printable
+
+        print(printable(report.text, keep="\n\t"))
     for warning in report.warnings:
         print(f"Warning: {warning}", file=sys.stderr)
 

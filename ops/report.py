@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,9 +37,19 @@ class Report:
         return doc
 
 
+def printable(text: str, keep: str = "") -> str:
+    """``text`` with control and format characters (escape sequences, bidi overrides)
+    written as ``\\uXXXX``: values from AWS or Kubernetes, such as an operator's comment,
+    must not be able to repaint or reorder the on-call engineer's terminal."""
+    return "".join(
+        f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf") and c not in keep else c
+        for c in text
+    )
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A left-aligned text table; ``None`` cells print as ``-``."""
-    cells = [[("-" if c is None else str(c)) for c in row] for row in rows]
+    cells = [[("-" if c is None else printable(str(c))) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         for i, cell in enumerate(row):

@@ -9,6 +9,7 @@ answers with a conflict does it read the existing shift, to update it or refuse.
 from __future__ import annotations
 
 import argparse
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +41,12 @@ def _add_start_args(parser: argparse.ArgumentParser) -> None:
 
 def _comment(args: argparse.Namespace, az_name: str) -> str:
     text = args.comment or f"commsec shift start: away from {az_name}"
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in text):
+        raise InputError(
+            "--comment contains control or formatting characters (escape sequences, bidi "
+            "marks), which would garble every terminal that shows the shift",
+            hint="use plain text",
+        )
     if len(text) > 128:
         raise InputError(
             f"--comment is {len(text)} characters long; ARC keeps at most 128",

@@ -237,3 +237,40 @@ def test_node_counts_are_bounded_at_parse_time(
     )
     assert code == 2
     assert "argument --max" in capsys.readouterr().err
+
+
+def test_tables_and_text_cannot_carry_terminal_escapes() -> None:
+    from ops.report import printable, table
+
+    assert printable("a\x1b[2J\u202ecba") == "a\\u001b[2J\\u202ecba"
+    assert printable("two\nlines\x07", keep="\n") == "two\nlines\\u0007"
+    assert "\x1b" not in table(["comment"], [["ok\x1b[31mRED"]])
+
+
+def test_shift_comment_with_escape_sequences_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    outputs = write_outputs(tmp_path / "o.json")
+    code = cli.main(
+        [
+            "shift",
+            "start",
+            "--az",
+            "use1-az1",
+            "--dry-run",
+            "--outputs",
+            str(outputs),
+            "--comment",
+            "a\x1b[2Jb",
+        ]
+    )
+    assert code == 2
+    assert "--comment contains control" in capsys.readouterr().err
+
+
+def test_a_group_without_its_subcommand_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["shift"]) == 2
+    assert "commsec shift start" in capsys.readouterr().err
+    assert cli.main(["shift", "--help"]) == 0
