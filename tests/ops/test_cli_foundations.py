@@ -272,5 +272,5 @@ def test_a_group_without_its_subcommand_is_a_usage_error(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert cli.main(["shift"]) == 2
-    assert "commsec shift start" in capsys.readouterr().err
+    assert "  shift start " in capsys.readouterr().err
     assert cli.main(["shift", "--help"]) == 0
