@@ -6,6 +6,13 @@ throttled, an answer botocore cannot parse) is therefore never "bad input" nor a
 error": it is exit 1, it names the change that was submitted, the state last seen and how to
 follow the change, and the audit record says "submitted; wait failed".
 
+Before that point, :func:`send_change` makes the mutating call itself. A call whose answer
+is lost (a read timeout, a dropped connection, an unreadable answer, a 5xx, or a failure after
+botocore retried) may have taken effect: it is audited as "unknown: ..." and its error says how
+to follow the change instead of inviting a re-run. A retry that AWS refuses because the
+resource "already exists" proves, for an identifier only this run could have chosen, that the
+first attempt landed: the command then carries on as if it had been answered.
+
 Every ``--timeout`` of these commands is parsed by :func:`wait_seconds`, so a wait can never
 be unbounded (``nan``, ``inf``) or already over (``0``, a negative number).
 """
@@ -20,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ops.context import Context
-from ops.errors import CommsecError, EscalateError, RetryableError, truncate
+from ops.errors import CommsecError, EscalateError, RetryableError, aws_errors, truncate
 from ops.progress import wait_until
 
 # The longest RDS restore or snapshot worth waiting for in one command; past that the operator
@@ -70,13 +77,19 @@ class Submitted:
         details = {**(self.audit.get("details") or {}), "lastSeen": self.last_seen}
         audit = {**self.audit, "details": details}
         ctx.record_audit(**audit, result=f"failed: submitted; wait failed: {reason}")
-        # RetryableError and EscalateError keep their kind; anything else (a 404 on a
-        # describe call, which from_aws calls bad input) says the change goes on in AWS.
-        kind = type(error) if isinstance(error, RetryableError | EscalateError) else RetryableError
         message = f"{self.what} was submitted, but waiting for it failed: {reason}"
         if self.last_seen is None or self.last_seen not in reason:
             message += f"; last state seen: {seen}"
-        return kind(message, hint=self.follow)
+        return _after_sending(error)(message, hint=self.follow)
+
+
+def _after_sending(error: Exception) -> type[CommsecError]:
+    """The kind of error to raise for a failure once a change may be in AWS.
+
+    RetryableError and EscalateError keep their kind; anything else (a 404 on a describe call,
+    which ``from_aws`` calls bad input) is no fault of the command line, so it is exit 1.
+    """
+    return type(error) if isinstance(error, RetryableError | EscalateError) else RetryableError
 
 
 @contextlib.contextmanager
@@ -121,3 +134,76 @@ def wait_audited(
             stream=ctx.err,
             on_timeout=change.follow,
         )
+
+
+def _error_code(exc: BaseException | None) -> str | None:
+    response = getattr(exc, "response", None)
+    return str(response.get("Error", {}).get("Code")) if isinstance(response, dict) else None
+
+
+def _retried(exc: BaseException | None) -> bool:
+    """Whether botocore sent the call more than once before answering with ``exc``."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return False
+    return int(response.get("ResponseMetadata", {}).get("RetryAttempts") or 0) > 0
+
+
+def _may_have_landed(exc: BaseException | None) -> bool:
+    """Whether AWS may have acted on a call that ended in ``exc``.
+
+    NOTE: botocore raises only the last attempt's exception and keeps no record of the
+    earlier ones. So a refusal after a retry counts as unknown (the attempt before it may
+    have been sent and its answer lost), even when every attempt was in fact throttled; and a
+    connection that could not be opened counts as nothing sent, although an earlier attempt
+    of the same call may have timed out after being sent.
+    """
+    from botocore import exceptions as bx
+    from botocore.parsers import ResponseParserError
+
+    if isinstance(exc, bx.ReadTimeoutError | bx.ConnectionClosedError | ResponseParserError):
+        return True
+    if isinstance(exc, bx.ClientError):
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        return status >= 500 or _retried(exc)
+    return False
+
+
+def send_change(
+    ctx: Context,
+    change: Submitted,
+    call: Callable[[], Any],
+    *,
+    action: str,
+    landed_if: str | None = None,
+) -> str | None:
+    """Make the mutating ``call`` that submits ``change``; a warning when its answer was lost.
+
+    ``landed_if`` is the error code (``DBSnapshotAlreadyExists``) that a retry gets when the
+    first attempt created the resource. Pass it only when nothing but this very call can have
+    created it: an identifier unique to this run, or a name checked to be free just before.
+    The command then goes on as if the call had been answered, and the returned warning says
+    so. Any other failure is audited (``unknown: ...`` when AWS may have acted, else
+    ``failed: ...``) and raised.
+    """
+    try:
+        with aws_errors(action):
+            call()
+    except CommsecError as error:
+        cause = error.__cause__
+        if landed_if is not None and _error_code(cause) == landed_if and _retried(cause):
+            lost = (
+                f"{action}: the first answer was lost and the retry found the change already "
+                f"made ({landed_if}), so this run's request landed"
+            )
+            change.audit["details"] = {**(change.audit.get("details") or {}), "answer": lost}
+            return lost
+        if not _may_have_landed(cause):
+            ctx.record_audit(**change.audit, result=f"failed: {error.message}")
+            raise
+        ctx.record_audit(**change.audit, result=f"unknown: {error.message}")
+        raise _after_sending(error)(
+            f"{change.what} was sent, but whether AWS made it is unknown: {error.message}",
+            hint=change.follow,
+        ) from cause
+    return None

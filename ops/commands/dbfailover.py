@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ops.aws_wait import Submitted, wait_audited, wait_seconds
+from ops.aws_wait import Submitted, send_change, wait_audited, wait_seconds
 from ops.cli import Command
 from ops.context import Context
-from ops.errors import EscalateError, aws_errors
+from ops.errors import EscalateError
 from ops.report import Report
 
 _WAIT_S = 1200.0
@@ -57,18 +57,22 @@ def failover(args: argparse.Namespace, ctx: Context) -> Report:
     ctx.confirm(f"force a failover of {db} (primary now in {before_az})")
 
     ctx.prefetch_operator()
-    with aws_errors(f"RebootDBInstance {db} with ForceFailover"):
-        rds.reboot_db_instance(DBInstanceIdentifier=db, ForceFailover=True)
-
-    seen: dict[str, Any] = {"rebooted": False, "az": before_az}
     change = Submitted(
         what=f"the forced failover of {db} (RebootDBInstance with ForceFailover, primary "
         f"was in {before_az})",
-        follow="the failover may still be running; follow it with 'aws rds describe-events "
-        f"--source-type db-instance --source-identifier {db}' and do not re-run this command "
-        "(a second failover moves the primary back)",
+        follow="the failover may be in progress: do not re-run this command (a second failover "
+        f"moves the primary back); follow it with 'commsec db check' and 'aws rds "
+        f"describe-events --source-type db-instance --source-identifier {db}'",
         audit={"target": db, "before": {"az": before_az}, "after": None},
     )
+    send_change(
+        ctx,
+        change,
+        lambda: rds.reboot_db_instance(DBInstanceIdentifier=db, ForceFailover=True),
+        action=f"RebootDBInstance {db} with ForceFailover",
+    )
+
+    seen: dict[str, Any] = {"rebooted": False, "az": before_az}
 
     def poll() -> tuple[bool, str]:
         current = describe_instance(rds, db)

@@ -12,7 +12,14 @@ import argparse
 from datetime import datetime
 from typing import Any
 
-from ops.aws_wait import OperationFailed, Submitted, following, wait_audited, wait_seconds
+from ops.aws_wait import (
+    OperationFailed,
+    Submitted,
+    following,
+    send_change,
+    wait_audited,
+    wait_seconds,
+)
 from ops.cli import Command
 from ops.context import Context
 from ops.errors import InputError, aws_errors
@@ -93,14 +100,21 @@ def snapshot(args: argparse.Namespace, ctx: Context) -> Report:
 
     rds = ctx.aws("rds")
     ctx.prefetch_operator()
-    with aws_errors(f"CreateDBSnapshot {snap_id}"):
-        rds.create_db_snapshot(DBInstanceIdentifier=db, DBSnapshotIdentifier=snap_id, Tags=tags)
     change = Submitted(
         what=f"snapshot {snap_id} of {db} (CreateDBSnapshot)",
-        follow="it goes on in RDS; follow it with 'commsec backup list' or 'aws rds "
-        f"describe-db-snapshots --db-snapshot-identifier {snap_id}' (re-running this command "
-        "takes another snapshot)",
+        follow="follow it with 'commsec backup list' or 'aws rds describe-db-snapshots "
+        f"--db-snapshot-identifier {snap_id}' (re-running this command takes another snapshot)",
         audit={"target": db, "before": None, "after": {"snapshot": snap_id}},
+    )
+    # The identifier is new to this run, so only this run's first attempt can have made it.
+    lost = send_change(
+        ctx,
+        change,
+        lambda: rds.create_db_snapshot(
+            DBInstanceIdentifier=db, DBSnapshotIdentifier=snap_id, Tags=tags
+        ),
+        action=f"CreateDBSnapshot {snap_id}",
+        landed_if="DBSnapshotAlreadyExists",
     )
 
     def poll() -> tuple[bool, str]:
@@ -124,13 +138,18 @@ def snapshot(args: argparse.Namespace, ctx: Context) -> Report:
         change=change,
     )
     audit = ctx.record_audit(
-        target=db, before=None, after={"snapshot": snap_id, "tags": tags}, result="succeeded"
+        target=db,
+        before=None,
+        after={"snapshot": snap_id, "tags": tags},
+        result="succeeded",
+        details=change.audit.get("details"),
     )
     return Report(
         "backup snapshot",
         {"snapshot": snap_id, "instance": db, "tags": tags},
         text=f"Snapshot {snap_id} of {db} is available.",
         audit=audit,
+        warnings=[lost] if lost else [],
     )
 
 
@@ -297,14 +316,11 @@ def restore(args: argparse.Namespace, ctx: Context) -> Report:
     ctx.confirm(f"restore {db} as of {moment.isoformat()} into a new instance {target}")
 
     ctx.prefetch_operator()
-    with aws_errors(f"RestoreDBInstanceToPointInTime {db} -> {target}"):
-        rds.restore_db_instance_to_point_in_time(**request)
     change = Submitted(
         what=f"the restore of {db} as of {moment.isoformat()} into {target} "
         "(RestoreDBInstanceToPointInTime)",
-        follow="it goes on in RDS; follow it with 'aws rds describe-db-instances "
-        f"--db-instance-identifier {target}' (re-running this command is refused: {target} "
-        "exists now)",
+        follow="follow it with 'aws rds describe-db-instances --db-instance-identifier "
+        f"{target}' (re-running this command is refused while {target} exists)",
         audit={
             "target": target,
             "before": {"source": db, "settings": kept},
@@ -312,22 +328,34 @@ def restore(args: argparse.Namespace, ctx: Context) -> Report:
             "details": {"restoreTime": moment.isoformat()},
         },
     )
+    # The target was checked to be free above, so an instance by that name on a retry is the
+    # one the first attempt started.
+    lost = send_change(
+        ctx,
+        change,
+        lambda: rds.restore_db_instance_to_point_in_time(**request),
+        action=f"RestoreDBInstanceToPointInTime {db} -> {target}",
+        landed_if="DBInstanceAlreadyExists",
+    )
     _wait_for_instance(ctx, rds, target, args.timeout, change)
     with following(ctx, change):
         restored = _kept_settings(describe_instance(rds, target))
-    lost = {k: {"source": kept[k], "restored": restored[k]} for k in kept if kept[k] != restored[k]}
+    differences = {
+        k: {"source": kept[k], "restored": restored[k]} for k in kept if kept[k] != restored[k]
+    }
     audit = ctx.record_audit(
         target=target,
         before={"source": db, "settings": kept},
         after=restored,
-        result="succeeded" if not lost else "restored with different settings",
-        details={"restoreTime": moment.isoformat()},
+        result="succeeded" if not differences else "restored with different settings",
+        details=change.audit["details"],
     )
     lines = [f"{target} restored from {db} as of {moment.isoformat()} and available."]
-    if lost:
+    if differences:
         lines.append("Settings that differ from the source (fix them before using it):")
         lines += [
-            f"  {k}: source {v['source']!r}, restored {v['restored']!r}" for k, v in lost.items()
+            f"  {k}: source {v['source']!r}, restored {v['restored']!r}"
+            for k, v in differences.items()
         ]
     else:
         lines.append(
@@ -338,9 +366,16 @@ def restore(args: argparse.Namespace, ctx: Context) -> Report:
         "target": target,
         "restoreTime": moment.isoformat(),
         "settings": restored,
-        "differences": lost,
+        "differences": differences,
     }
-    return Report("backup restore", data, text="\n".join(lines), ok=not lost, audit=audit)
+    return Report(
+        "backup restore",
+        data,
+        text="\n".join(lines),
+        ok=not differences,
+        audit=audit,
+        warnings=[lost] if lost else [],
+    )
 
 
 COMMANDS = {
