@@ -127,11 +127,16 @@ class Context:
             return self.outputs().region
         return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
 
-    def aws(self, service: str) -> Any:
-        """A cached boto3 client for ``service`` (thread-safe to use once built)."""
+    def aws(self, service: str, *, attempts: int | None = None) -> Any:
+        """A cached boto3 client for ``service`` (thread-safe to use once built).
+
+        ``attempts=1`` gives a client that never retries, for a call that must not be sent
+        twice (a forced failover: a retried one can move the primary back).
+        """
+        key = service if attempts is None else f"{service}#{attempts}"
         with self._lock:
-            if service in self._clients:
-                return self._clients[service]
+            if key in self._clients:
+                return self._clients[key]
             import boto3
             from botocore.config import Config
 
@@ -147,7 +152,7 @@ class Context:
                 "mode": mode,
                 # AWS_MAX_ATTEMPTS counts every attempt (as the AWS CLI and SDKs read it);
                 # botocore's "max_attempts" key would count retries only.
-                "total_max_attempts": _max_attempts(),
+                "total_max_attempts": attempts or _max_attempts(),
             }
             config = Config(
                 retries=retries,
@@ -155,7 +160,7 @@ class Context:
                 read_timeout=env_number("COMMSEC_AWS_READ_TIMEOUT", _READ_TIMEOUT_S),
             )
             client = self._session.client(service, config=config)
-            self._clients[service] = client
+            self._clients[key] = client
             return client
 
     def prefetch_operator(self) -> None:

@@ -65,10 +65,12 @@ def failover(args: argparse.Namespace, ctx: Context) -> Report:
         f"describe-events --source-type db-instance --source-identifier {db}'",
         audit={"target": db, "before": {"az": before_az}, "after": None},
     )
+    # Never retried: a second forced failover would move the primary back.
+    once = ctx.aws("rds", attempts=1)
     send_change(
         ctx,
         change,
-        lambda: rds.reboot_db_instance(DBInstanceIdentifier=db, ForceFailover=True),
+        lambda: once.reboot_db_instance(DBInstanceIdentifier=db, ForceFailover=True),
         action=f"RebootDBInstance {db} with ForceFailover",
     )
 

@@ -196,7 +196,8 @@ def test_failover_whose_answer_is_lost_says_do_not_re_run_and_is_audited(
         f"--source-type db-instance --source-identifier {DB}')"
     )
     assert "run it again" not in err
-    assert lab.moto_proxy.count("Action=RebootDBInstance") == 2
+    # sent once, never retried: a second forced failover would move the primary back
+    assert lab.moto_proxy.count("Action=RebootDBInstance") == 1
     [record] = lab.audit()
     assert record["result"].startswith(f"unknown: RebootDBInstance {DB} with ForceFailover timed")
     assert record["before"] == {"az": "us-east-1a"} and record["after"] is None
