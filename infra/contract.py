@@ -74,6 +74,8 @@ HPAS = {
     "api-gateway-hpa": "api-gateway",
 }
 NODE_GROUP_MIN_FLOOR = 3
+# Amazon EKS User Guide, "Amazon EKS service quotas": nodes per managed node group, 450.
+NODE_GROUP_SIZE_QUOTA = 450
 # The fewest replicas a platform workload runs with (one pod is never the designed state).
 WORKLOAD_REPLICA_FLOOR = 2
 NODE_GROUP_MAX_FLOOR = 10

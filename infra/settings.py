@@ -20,6 +20,7 @@ from infra.contract import (
     BACKUP_RETENTION_DAYS,
     NODE_GROUP_MAX_FLOOR,
     NODE_GROUP_MIN_FLOOR,
+    NODE_GROUP_SIZE_QUOTA,
     WORKLOAD_REPLICA_FLOOR,
 )
 
@@ -54,8 +55,6 @@ LCU_MINIMUM = 100
 # Elastic Load Balancing User Guide, "Quotas for your Application Load Balancers": reserved
 # LCUs per Application Load Balancer, 15,000.
 LCU_MAXIMUM = 15_000
-# Amazon EKS User Guide, "Amazon EKS service quotas": nodes per managed node group, 450.
-NODE_GROUP_SIZE_QUOTA = 450
 # RDS API Reference, CreateDBInstance AllocatedStorage for RDS for PostgreSQL on gp2/gp3:
 # an integer from 20 to 65,536 GiB (the same ceiling bounds MaxAllocatedStorage).
 DB_STORAGE_MINIMUM = 20

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from infra.contract import NODE_GROUP_MAX_FLOOR, NODE_GROUP_MIN_FLOOR
+from infra.contract import NODE_GROUP_MAX_FLOOR, NODE_GROUP_MIN_FLOOR, NODE_GROUP_SIZE_QUOTA
 from ops.aws_wait import OperationFailed, Submitted, following, wait_audited, wait_seconds
 from ops.cli import Command
 from ops.context import Context
@@ -21,8 +21,8 @@ from ops.report import Report
 _WAIT_S = 900.0
 
 
-# EKS quota "nodes per managed node group" (default 450); the stack settings use the same cap.
-_MAX_NODES = 450
+# The EKS quota of nodes per managed node group; the stack settings use the same cap.
+_MAX_NODES = NODE_GROUP_SIZE_QUOTA
 
 
 def _node_count(text: str) -> int:
